@@ -1,0 +1,569 @@
+"""``parley stream``: send audio to a Parley server and show the captions as they come.
+
+:func:`stream_audio` is the reusable core (tests and benchmarks call it): one session over one
+WebSocket, as ``docs/protocol.md`` describes. :func:`add_arguments` and :func:`run` are the command
+line around it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import enum
+import json
+import signal
+import sys
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Final, Literal, TypeAlias
+
+import numpy as np
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from parley.config import Config
+
+from . import formats
+from .audio_source import (
+    BYTES_PER_SAMPLE,
+    FILE_SAMPLE_RATE,
+    AudioSourceError,
+    decode_file,
+    pcm_chunk_bytes,
+    read_pcm_stream,
+)
+from .view import CaptionView
+
+MAX_INCOMING_BYTES = 64 * 1024 * 1024  # largest server message accepted (a final with its words is ~kB)
+READY_TIMEOUT_S = 60.0  # from `start` to `ready`
+DONE_TIMEOUT_S = 300.0  # from `stop` to `done`: the server may still have a backlog to transcribe
+
+
+class _Default(enum.Enum):
+    SERVER = "server default"
+
+
+SERVER_DEFAULT: Final = _Default.SERVER  # `language` not sent: the server's configured default applies
+Language: TypeAlias = str | Literal[_Default.SERVER] | None
+
+
+@dataclasses.dataclass
+class StreamResult:
+    """Everything a session produced, in the order it arrived.
+
+    ``finals`` and ``partials`` are the server's messages, each plus ``emitted_at``: the seconds of
+    audio the client had sent when it arrived (its latency is ``emitted_at - end``). ``speakers``
+    maps speaker id to name, from the latest ``speakers`` roster. ``done`` is None when the session
+    ended without one (see :class:`StreamError`).
+    """
+
+    ready: dict[str, Any] = dataclasses.field(default_factory=dict)
+    finals: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    partials: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    speakers: dict[str, str] = dataclasses.field(default_factory=dict)
+    errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    done: dict[str, Any] | None = None
+
+
+class StreamError(Exception):
+    """A session that failed: a fatal server error, a close before ``done``, no connection, a timeout.
+
+    ``result`` holds what was received before the failure; ``code`` is the server's error code when
+    it sent one.
+    """
+
+    def __init__(self, message: str, result: StreamResult, code: str | None = None):
+        super().__init__(message)
+        self.result = result
+        self.code = code
+
+
+def iter_pcm_chunks(
+    samples: np.ndarray, chunk_ms: int = 100, sample_rate: int = FILE_SAMPLE_RATE
+) -> Iterator[bytes]:
+    """Float samples in [-1, 1] (1-D, mono) as ``pcm_s16le`` chunks of ``chunk_ms`` (the last may be shorter).
+
+    Values outside [-1, 1] are clipped; a sample ``x`` becomes ``round(x * 32768)``, capped at 32767.
+    """
+    if samples.ndim != 1:
+        raise ValueError(f"expected mono samples (a 1-D array), got shape {samples.shape}")
+    chunk_samples = sample_rate * chunk_ms // 1000
+    if chunk_samples < 1:
+        raise ValueError(f"a chunk of {chunk_ms} ms at {sample_rate} Hz holds no sample")
+    for offset in range(0, len(samples), chunk_samples):
+        chunk = samples[offset : offset + chunk_samples].astype(np.float64)
+        yield np.clip(np.round(chunk * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+class _Session:
+    """The state one session shares between its sender and its receiver."""
+
+    def __init__(self, bytes_per_second: float, on_event: Callable[[dict[str, Any]], None] | None):
+        self.result = StreamResult()
+        self.bytes_per_second = bytes_per_second
+        self.bytes_sent = 0
+        self.fatal: dict[str, Any] | None = None
+        self._on_event = on_event
+
+    @property
+    def seconds_sent(self) -> float:
+        """Seconds of audio sent so far."""
+        return self.bytes_sent / self.bytes_per_second
+
+    def failure(self, message: str) -> StreamError:
+        """A StreamError carrying the result so far (and the server's fatal error, when it sent one)."""
+        if self.fatal is not None:
+            reason = f"server error ({self.fatal.get('code')}): {self.fatal.get('message')}"
+            return StreamError(reason, self.result, self.fatal.get("code"))
+        return StreamError(message, self.result)
+
+    def record(self, raw: str | bytes) -> dict[str, Any]:
+        """Parse one server message, file it in the result, pass it to ``on_event``, and return it."""
+        message = self._parse(raw)
+        kind = message["type"]
+        if kind in ("final", "partial"):
+            message = {**message, "emitted_at": self.seconds_sent}
+            (self.result.finals if kind == "final" else self.result.partials).append(message)
+        elif kind == "speakers":
+            self.result.speakers = {entry["id"]: entry["name"] for entry in message.get("speakers", [])}
+        elif kind == "error":
+            self.result.errors.append(message)
+            if message.get("fatal"):
+                self.fatal = message
+        elif kind == "ready":
+            self.result.ready = message
+        elif kind == "done":
+            self.result.done = message
+        if self._on_event is not None:
+            self._on_event(message)
+        return message
+
+    def _parse(self, raw: str | bytes) -> dict[str, Any]:
+        """A server message as a dict with a ``type``; anything else is a protocol violation."""
+        if isinstance(raw, bytes):
+            raise self.failure("the server sent a binary frame; is this a Parley server?")
+        try:
+            message = json.loads(raw)
+        except json.JSONDecodeError:
+            message = None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise self.failure(f"the server sent a message that is not a protocol object: {raw[:200]!r}")
+        return message
+
+
+async def stream_audio(
+    url: str,
+    chunks: AsyncIterable[bytes] | Iterable[bytes],
+    *,
+    sample_rate: int = FILE_SAMPLE_RATE,
+    encoding: str = "pcm_s16le",
+    channels: int = 1,
+    language: Language = SERVER_DEFAULT,
+    task: str = "transcribe",
+    partials: bool = True,
+    speed: float = 1.0,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+    ready_timeout: float = READY_TIMEOUT_S,
+    done_timeout: float = DONE_TIMEOUT_S,
+) -> StreamResult:
+    """Run one session: send ``start``, the audio ``chunks`` paced at ``speed`` × real time, ``stop``.
+
+    ``chunks`` are raw PCM bytes in ``encoding``/``channels``/``sample_rate``; they may split samples.
+    A plain iterable is read on the event loop, so it must not block; wrap a blocking source in an
+    async iterator. ``speed`` 0 sends as fast as the server accepts (TCP back-pressure); otherwise
+    chunk *k* leaves no earlier than ``audio seconds before k / speed`` after the first chunk, on a
+    monotonic clock, so pacing does not drift. ``language`` None asks the server to detect the
+    language; :data:`SERVER_DEFAULT` leaves it to the server's configuration. ``on_event`` is
+    called with every server message as it arrives (finals and partials with ``emitted_at``).
+
+    Returns once the server has sent ``done``. Raises StreamError, carrying what was received, on a
+    fatal server error, a close before ``done``, a connection failure, or no ``ready``/``done``
+    within ``ready_timeout``/``done_timeout`` seconds.
+    """
+    if speed < 0:
+        raise ValueError(f"speed must be 0 (as fast as possible) or positive, got {speed}")
+    session = _Session(sample_rate * channels * BYTES_PER_SAMPLE[encoding], on_event)
+    start = _start_message(sample_rate, encoding, channels, language, task, partials)
+    try:
+        websocket = await connect(url, max_size=MAX_INCOMING_BYTES, compression=None)
+    except (OSError, InvalidURI, InvalidHandshake, TimeoutError) as exc:
+        raise session.failure(f"cannot connect to {url}: {exc}") from exc
+    async with websocket:
+        await websocket.send(json.dumps(start))
+        await _await_ready(websocket, session, ready_timeout)
+        await _exchange(websocket, session, chunks, speed, done_timeout)
+    return session.result
+
+
+def _start_message(
+    sample_rate: int, encoding: str, channels: int, language: Language, task: str, partials: bool
+) -> dict[str, Any]:
+    """The protocol's ``start`` message; ``language`` is left out for the server's default."""
+    start: dict[str, Any] = {
+        "type": "start",
+        "sample_rate": sample_rate,
+        "encoding": encoding,
+        "channels": channels,
+        "task": task,
+        "partials": partials,
+    }
+    if language is not SERVER_DEFAULT:
+        start["language"] = language
+    return start
+
+
+async def _await_ready(websocket: ClientConnection, session: _Session, timeout: float) -> None:
+    """Receive messages until ``ready``; raise StreamError on a fatal error, a close, or the timeout."""
+    try:
+        async with asyncio.timeout(timeout):
+            while session.fatal is None:
+                if session.record(await websocket.recv())["type"] == "ready":
+                    return
+    except TimeoutError:
+        raise session.failure(f"no `ready` from the server within {timeout:.0f} s") from None
+    except ConnectionClosed as exc:
+        raise session.failure(
+            f"the server closed the connection before `ready` ({_close_reason(exc)})"
+        ) from None
+    raise session.failure("the server refused the session")
+
+
+async def _exchange(
+    websocket: ClientConnection,
+    session: _Session,
+    chunks: AsyncIterable[bytes] | Iterable[bytes],
+    speed: float,
+    done_timeout: float,
+) -> None:
+    """Send the audio and ``stop`` while receiving concurrently; return once ``done`` has arrived."""
+    sender = asyncio.create_task(_send_audio(websocket, session, chunks, speed))
+    receiver = asyncio.create_task(_receive_until_done(websocket, session))
+    try:
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if not receiver.done():
+            await _await_receiver_after_sender(sender, receiver, session, done_timeout)
+        receiver.result()  # raises the receiver's StreamError, if it failed
+    finally:
+        for task in (sender, receiver):
+            task.cancel()
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+async def _await_receiver_after_sender(
+    sender: asyncio.Task[None], receiver: asyncio.Task[None], session: _Session, done_timeout: float
+) -> None:
+    """Once the sender has ended: wait for ``done``, or learn from the receiver why the connection broke."""
+    send_failure = sender.exception()
+    if send_failure is None:  # `stop` was sent
+        try:
+            async with asyncio.timeout(done_timeout):
+                await receiver
+        except TimeoutError:
+            raise session.failure(
+                f"no `done` from the server within {done_timeout:.0f} s of `stop`"
+            ) from None
+        return
+    if not isinstance(send_failure, ConnectionClosed):
+        raise send_failure  # the audio source failed
+    await asyncio.wait({receiver}, timeout=5.0)  # the close frame, and any fatal error before it
+    if not receiver.done():
+        raise session.failure(f"the connection broke while sending audio ({_close_reason(send_failure)})")
+
+
+async def _send_audio(
+    websocket: ClientConnection,
+    session: _Session,
+    chunks: AsyncIterable[bytes] | Iterable[bytes],
+    speed: float,
+) -> None:
+    """Send every chunk, paced at ``speed`` × real time against a monotonic clock, then ``stop``."""
+    started_at = time.monotonic()
+    async for chunk in _as_async(chunks):
+        if speed > 0:
+            due_at = started_at + session.seconds_sent / speed
+            await asyncio.sleep(max(0.0, due_at - time.monotonic()))
+        else:
+            await asyncio.sleep(0)  # let the receiver stamp arriving captions with the audio sent so far
+        if chunk:
+            await websocket.send(chunk)
+            session.bytes_sent += len(chunk)
+    await websocket.send(json.dumps({"type": "stop"}))
+
+
+async def _receive_until_done(websocket: ClientConnection, session: _Session) -> None:
+    """Record server messages until ``done``; raise StreamError on a fatal error or an early close."""
+    try:
+        while session.fatal is None:
+            if session.record(await websocket.recv())["type"] == "done":
+                return
+    except ConnectionClosed as exc:
+        raise session.failure(
+            f"the server closed the connection before `done` ({_close_reason(exc)})"
+        ) from None
+    raise session.failure("fatal server error")
+
+
+async def _as_async(chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+    """Iterate a sync or an async iterable of chunks alike."""
+    if isinstance(chunks, AsyncIterable):
+        async for chunk in chunks:
+            yield chunk
+    else:
+        for chunk in chunks:
+            yield chunk
+
+
+def _close_reason(exc: ConnectionClosed) -> str:
+    """A close frame in words: ``code 1013: try again later`` or ``no close frame``."""
+    close = exc.rcvd
+    if close is None:
+        return "no close frame"
+    if close.code == 1013:
+        return "code 1013: the server is busy, try again later"
+    return f"code {close.code}" + (f": {close.reason}" if close.reason else "")
+
+
+# --------------------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``parley stream`` to its subparser."""
+    parser.add_argument("source", help="audio or video file to stream, or - for raw PCM on stdin")
+    parser.add_argument("--url", help="server to use, ws://HOST:PORT (default: start one in this process)")
+    parser.add_argument(
+        "--speed",
+        type=_non_negative_float,
+        default=1.0,
+        help="× real time (default 1; 0: as fast as possible)",
+    )
+    parser.add_argument("--out", type=Path, help="also write the captions to this .json, .srt or .vtt file")
+    parser.add_argument(
+        "--language", help="ISO 639-1 code of the speech, or auto to detect it (default: the server's, en)"
+    )
+    parser.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
+    stdin = parser.add_argument_group("raw PCM on stdin (source -)")
+    stdin.add_argument("--rate", type=int, default=FILE_SAMPLE_RATE, help="sample rate in Hz (default 16000)")
+    stdin.add_argument("--encoding", choices=tuple(BYTES_PER_SAMPLE), default="pcm_s16le")
+    stdin.add_argument("--channels", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--chunk-ms", type=_positive_int, default=100, help="audio per frame (default 100)")
+    parser.add_argument("--no-partials", action="store_true", help="show final captions only")
+    parser.add_argument("--quiet", action="store_true", help="print no captions (use with --out)")
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    """``parley stream``: 0 on success, 1 when the session fails, 2 for bad input, 130 when aborted."""
+    try:
+        if args.out is not None:
+            _check_out(args.out)
+        source = _open_source(args)
+    except (ValueError, AudioSourceError) as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
+    view = None if args.quiet else CaptionView(show_partials=not args.no_partials)
+    try:
+        return asyncio.run(_run(args, config, source, view))
+    except KeyboardInterrupt:
+        print("parley: aborted", file=sys.stderr)
+        return 130
+    finally:
+        _close_view(view)
+
+
+def _check_out(out: Path) -> None:
+    """Refuse (ValueError) an ``--out`` path that could not be written, before streaming into it."""
+    formats.output_format(out)
+    if not out.parent.is_dir():
+        raise ValueError(f"cannot write captions to {out}: no directory {out.parent}")
+
+
+@dataclasses.dataclass
+class _Source:
+    """The audio to send and its PCM format."""
+
+    chunks: AsyncIterable[bytes] | Iterable[bytes]
+    sample_rate: int
+    encoding: str
+    channels: int
+
+
+def _open_source(args: argparse.Namespace) -> _Source:
+    """The audio the command line names: a decoded file (16 kHz mono s16le), or raw PCM on stdin."""
+    if args.source == "-":
+        chunk_bytes = pcm_chunk_bytes(args.rate, args.encoding, args.channels, args.chunk_ms)
+        return _Source(read_pcm_stream(_raw_stdin(), chunk_bytes), args.rate, args.encoding, args.channels)
+    samples = decode_file(args.source)
+    return _Source(iter_pcm_chunks(samples, args.chunk_ms), FILE_SAMPLE_RATE, "pcm_s16le", 1)
+
+
+def _raw_stdin() -> BinaryIO:
+    """Unbuffered stdin, left open for the life of the process.
+
+    Each read returns what the pipe holds, and a reader thread still blocked in one at exit holds no
+    lock of ``sys.stdin.buffer`` (that would abort the interpreter's shutdown).
+    """
+    return open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
+
+
+async def _run(args: argparse.Namespace, config: Config, source: _Source, view: CaptionView | None) -> int:
+    """Stream ``source`` to the server, show the captions in ``view``, write ``--out``; the exit code."""
+    end_of_audio = _end_of_audio_on_interrupt()
+    try:
+        async with _server_url(args.url, config) as url:
+            result = await stream_audio(
+                url,
+                _until(end_of_audio, source.chunks),
+                sample_rate=source.sample_rate,
+                encoding=source.encoding,
+                channels=source.channels,
+                language=_language_choice(args.language),
+                task=args.task,
+                partials=not args.no_partials,
+                speed=args.speed,
+                on_event=view.handle if view is not None else None,
+            )
+    except _ServerStartError as exc:
+        print(f"parley: cannot start a local server: {exc}", file=sys.stderr)
+        return 1
+    except AudioSourceError as exc:  # stdin failed mid-stream
+        print(f"parley: {exc}", file=sys.stderr)
+        return 1
+    except StreamError as exc:
+        _close_view(view)
+        print(f"parley: {exc}", file=sys.stderr)
+        _write_out(args.out, exc.result, partial=True)
+        return 1
+    _close_view(view)
+    _write_out(args.out, result, partial=False)
+    if not args.quiet:
+        print(_summary(result, args.out), file=sys.stderr)
+    return 0
+
+
+def _write_out(out: Path | None, result: StreamResult, *, partial: bool) -> None:
+    """Write the captions to ``--out`` (when given; for a failed session, only if there are some)."""
+    if out is None or (partial and not result.finals):
+        return
+    formats.write_finals(out, result.finals, result.speakers)
+    if partial:
+        print(f"parley: wrote the {len(result.finals)} captions received to {out}", file=sys.stderr)
+
+
+def _language_choice(language: str | None) -> Language:
+    """``--language``: not given -> the server's default; ``auto`` -> None (detect); else the code."""
+    if language is None:
+        return SERVER_DEFAULT
+    return None if language.lower() == "auto" else language
+
+
+class _ServerStartError(Exception):
+    """The in-process server could not start (usually: the models are not provisioned)."""
+
+
+@contextlib.asynccontextmanager
+async def _server_url(url: str | None, config: Config) -> AsyncIterator[str]:
+    """``url`` when given; otherwise start a server in this process on a free local port for the session."""
+    if url is not None:
+        yield url
+        return
+    local = dataclasses.replace(config, server=dataclasses.replace(config.server, host="127.0.0.1", port=0))
+    server = await _start_local_server(local)
+    try:
+        yield server.url
+    finally:
+        await server.close()
+
+
+async def _start_local_server(config: Config) -> Any:
+    """A started in-process ParleyServer (models loaded, port bound); _ServerStartError if that fails."""
+    try:
+        from parley.server.app import ParleyServer  # heavy (models): only without --url
+    except ImportError as exc:
+        raise _ServerStartError(f"the server is not available here ({exc}); pass --url") from exc
+    server = ParleyServer(config)
+    try:
+        await server.start()
+    except Exception as exc:  # model loading fails in many ways; each means "no local server"
+        with contextlib.suppress(Exception):
+            await server.close()
+        hint = "; are the models provisioned (`parley models fetch`)?"
+        raise _ServerStartError(f"{exc or type(exc).__name__}{hint}") from exc
+    return server
+
+
+def _end_of_audio_on_interrupt() -> asyncio.Event:
+    """An event set by the first Ctrl-C (end the audio there, keep the captions); a second one aborts."""
+    end_of_audio = asyncio.Event()
+
+    def on_interrupt() -> None:
+        if end_of_audio.is_set():
+            raise KeyboardInterrupt
+        end_of_audio.set()
+        print("\nparley: ending the audio here; Ctrl-C again to abort", file=sys.stderr)
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_interrupt)
+    return end_of_audio
+
+
+async def _until(stop: asyncio.Event, chunks: AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterator[bytes]:
+    """The chunks, ending early once ``stop`` is set (even while waiting for the next chunk)."""
+    iterator = aiter(_as_async(chunks))
+    stop_waiter = asyncio.create_task(stop.wait())
+    next_chunk: asyncio.Task[bytes | None] | None = None
+    try:
+        while not stop.is_set():
+            next_chunk = asyncio.create_task(_next_or_none(iterator))
+            await asyncio.wait({next_chunk, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            chunk = next_chunk.result() if next_chunk.done() else None
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        for task in (stop_waiter, next_chunk):
+            if task is not None:
+                task.cancel()
+
+
+async def _next_or_none(iterator: AsyncIterator[bytes]) -> bytes | None:
+    """The iterator's next chunk, or None at its end."""
+    return await anext(iterator, None)
+
+
+def _close_view(view: CaptionView | None) -> None:
+    """Erase the view's status line (before printing to stderr), if there is a view."""
+    if view is not None:
+        view.close()
+
+
+def _summary(result: StreamResult, out: Path | None) -> str:
+    """One line for stderr: captions, speakers, audio length, and the file written."""
+    duration = (result.done or {}).get("duration")
+    parts = [_count(len(result.finals), "caption"), _count(len(result.speakers), "speaker")]
+    if duration is not None:
+        parts.append(f"{duration:.1f} s of audio")
+    written = f"; wrote {out}" if out is not None else ""
+    return "parley: " + ", ".join(parts) + written
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 caption``, ``2 captions``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _non_negative_float(text: str) -> float:
+    """argparse type: a float >= 0."""
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an int >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value

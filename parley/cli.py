@@ -1,0 +1,78 @@
+"""The ``parley`` command: ``serve``, ``stream``, ``models fetch|list``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from parley.config import ConfigError, load_config
+
+
+def _add_config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="YAML config file (default: the bundled configs/default.yaml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parley", description="Live captions labelled by speaker.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the WebSocket caption service")
+    _add_config_arg(serve)
+    serve.add_argument("--host", help="interface to bind (default from config: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default from config: 8765)")
+
+    stream = commands.add_parser("stream", help="stream an audio file (or stdin) and print live captions")
+    _add_config_arg(stream)
+    from parley.client.stream import add_arguments as add_stream_arguments
+
+    add_stream_arguments(stream)
+
+    models = commands.add_parser("models", help="provision the offline model bundle")
+    _add_config_arg(models)
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    fetch = models_commands.add_parser("fetch", help="download, unpack and verify the default bundle")
+    fetch.add_argument("--only", action="append", metavar="NAME", help="fetch only this model (repeatable)")
+    fetch.add_argument("--dir", help="model cache (default: $PARLEY_MODELS or the XDG cache dir)")
+    models_commands.add_parser("list", help="show the bundle and what is installed")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "serve":
+        from parley.server.app import serve_forever
+
+        if args.host:
+            config.server.host = args.host
+        if args.port is not None:
+            config.server.port = args.port
+        return serve_forever(config)
+    if args.command == "stream":
+        from parley.client.stream import run as run_stream
+
+        return run_stream(args, config)
+    if args.command == "models":
+        from parley.models import fetch
+
+        if args.models_command == "fetch":
+            if args.dir:
+                config.models.cache_dir = args.dir
+            return fetch.fetch_command(config.models_dir(), only=args.only)
+        return fetch.list_command(config.models_dir())
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Parley's configuration: one typed tree, loaded once from YAML and passed down.
+
+``configs/default.yaml`` mirrors these dataclasses key for key. Every threshold says its unit.
+Nothing else in Parley reads the environment: the few environment overrides are applied here,
+in :func:`load_config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parley import configs as configs_package
+
+DEFAULT_CONFIG = Path(configs_package.__file__).resolve().parent / "default.yaml"
+
+
+@dataclass
+class ModelsConfig:
+    """Which models to load, and where the offline bundle lives.
+
+    A model reference is either ``bundle:<name>`` (a model of the offline bundle that
+    ``parley models fetch`` provisions) or what the underlying library accepts: a faster-whisper
+    model name or directory for ``asr``, a pyannote-loadable hub id or checkpoint path for
+    ``segmentation`` and ``embedding`` (hub ids need a network and, for gated models, ``hf_token``).
+    """
+
+    cache_dir: str | None = None  # None: $PARLEY_MODELS, else $XDG_CACHE_HOME/parley/models
+    asr: str = "bundle:whisper-tiny.en"  # used for English transcription
+    asr_multilingual: str = "bundle:whisper-base"  # other languages, language detection, translation
+    segmentation: str = "bundle:segmentation-3.0"
+    embedding: str = "bundle:campplus"
+    hf_token: str | None = None
+    device: str = "cpu"  # "cpu", "cuda" or "auto"
+    compute_type: str = "int8"  # CTranslate2 compute type for Whisper on CPU
+    cpu_threads: int = 2  # intra-op threads per inference call
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    max_sessions: int = 4  # one more is refused with close code 1013
+    max_message_bytes: int = 1 << 20  # a larger WebSocket frame is refused (close 1009)
+    inference_workers: int = 2  # threads running model inference for all sessions
+    max_start_wait_s: float = 10.0  # a client must send `start` within this time
+
+
+@dataclass
+class AudioConfig:
+    max_lag_s: float = 30.0  # audio waiting to be processed beyond which the server stops reading the socket
+
+
+@dataclass
+class VadConfig:
+    aggressiveness: int = 2  # webrtcvad 0 (permissive) .. 3 (strict)
+    frame_ms: int = 30  # webrtcvad frame: 10, 20 or 30 ms
+    onset_ms: int = 120  # voiced audio within the onset window that opens an utterance
+    onset_window_ms: int = 240
+    hangover_ms: int = 450  # unvoiced audio that closes an utterance
+    preroll_ms: int = 240  # audio kept before the detected onset
+    min_utterance_ms: int = 250  # shorter utterances are dropped as clicks
+    max_utterance_s: float = 12.0  # an utterance is cut before this length ...
+    cut_search_s: float = 4.0  # ... at the quietest point of its last cut_search_s seconds
+
+
+@dataclass
+class AsrConfig:
+    language: str | None = "en"  # default when `start` does not say; None: detect
+    beam_size: int = 5  # for finals
+    partial_interval_s: float = 0.8  # audio between two partial hypotheses of one utterance
+    partial_min_s: float = 0.6  # no partial for an utterance shorter than this
+    # Whisper's failure guards, applied per segment:
+    no_speech_threshold: float = 0.6  # drop when no_speech_prob above this ...
+    logprob_threshold: float = -1.0  # ... and avg_logprob below this
+    compression_ratio_threshold: float = 2.4  # drop repetitive gibberish
+    min_speech_rms: float = 0.004  # utterances quieter than this (float RMS) are not transcribed
+
+
+@dataclass
+class SpeakersConfig:
+    window_s: float = 8.0  # segmentation window: the audio context each analysis sees
+    min_embedding_s: float = 0.5  # clean (non-overlapped) speech needed to embed a local speaker
+    new_speaker_min_s: float = 1.2  # clean speech needed before a *new* speaker is created
+    match_threshold: float = 0.55  # cosine similarity to a centroid that joins that speaker
+    new_speaker_threshold: float = 0.40  # below this similarity to every centroid: a new speaker
+    update_min_s: float = 1.0  # clean speech needed for an embedding to move its centroid
+    max_speakers: int = 8  # cap: beyond it, the nearest speaker is used
+
+
+@dataclass
+class Config:
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    asr: AsrConfig = field(default_factory=AsrConfig)
+    speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
+
+    def models_dir(self) -> Path:
+        """The offline model cache."""
+        return Path(self.models.cache_dir).expanduser()
+
+
+class ConfigError(ValueError):
+    """A configuration file or override that does not fit the schema."""
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return _build(hint, value, where)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, where)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{where}: {value!r} is not a {hint}")
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{where or 'config'}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+    kwargs = {
+        name: _coerce(value, hints[name], f"{where}.{name}" if where else name)
+        for name, value in data.items()
+    }
+    return cls(**kwargs)
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Load a YAML file (default: the bundled ``default.yaml``) into a :class:`Config`.
+
+    Environment overrides: ``PARLEY_MODELS`` (model cache), ``PARLEY_HF_TOKEN`` / ``HF_TOKEN``.
+    """
+    env = dict(os.environ) if env is None else env
+    source = Path(path) if path else DEFAULT_CONFIG
+    try:
+        data = yaml.safe_load(source.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {source}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    config: Config = _build(Config, data, "")
+    if env.get("PARLEY_MODELS"):
+        config.models.cache_dir = env["PARLEY_MODELS"]
+    if config.models.cache_dir is None:
+        xdg = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")) / ".cache")
+        config.models.cache_dir = str(Path(xdg) / "parley" / "models")
+    token = env.get("PARLEY_HF_TOKEN") or env.get("HF_TOKEN")
+    if token and not config.models.hf_token:
+        config.models.hf_token = token
+    return config

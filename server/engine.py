@@ -1,0 +1,154 @@
+"""The shared model pool: one copy of each model per process, used by every session.
+
+Sessions never hold models; they call the :class:`Engine`, whose methods are synchronous and
+thread-safe, from worker threads (never on the event loop). This is the one place where batching
+across sessions or a GPU would slot in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from faster_whisper import WhisperModel
+from pyannote.audio import Model
+from pyannote.audio.utils.powerset import Powerset
+
+from parley.config import Config
+from parley.models.bundle import resolve
+from parley.models.campplus import CAMPPlus
+
+log = logging.getLogger(__name__)
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class FrameGrid:
+    """Timing of segmentation output frames: frame ``i`` is centred at ``first_center + i * step`` s."""
+
+    first_center: float
+    step: float
+
+
+def _device(name: str) -> str:
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+class Engine:
+    """Loads the configured models once and runs inference for all sessions."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.device = _device(config.models.device)
+        self._whisper: dict[str, WhisperModel] = {}
+        self._whisper_lock = threading.Lock()
+        self.stage_seconds: dict[str, float] = defaultdict(float)  # cumulative inference time by stage
+        self._stats_lock = threading.Lock()
+        torch.set_num_threads(max(1, config.models.cpu_threads))
+        started = time.perf_counter()
+        models_dir = config.models_dir()
+        self.segmentation = self._load_pyannote(config.models.segmentation, models_dir, "pytorch_model.bin")
+        spec = self.segmentation.specifications
+        self._powerset = Powerset(len(spec.classes), spec.powerset_max_classes) if spec.powerset else None
+        self.embedding = self._load_embedding(config.models.embedding, models_dir)
+        self.whisper(english_only=True)  # load the default ASR model now, the multilingual one on demand
+        log.info("models loaded in %.1f s on %s", time.perf_counter() - started, self.device)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def _load_pyannote(self, ref: str, models_dir: Path, filename: str) -> Model:
+        location = resolve(ref, models_dir)
+        if isinstance(location, Path):
+            model = Model.from_pretrained(location / filename)
+        else:
+            model = Model.from_pretrained(location, token=self.config.models.hf_token)
+        if model is None:
+            raise RuntimeError(f"could not load pyannote model {ref!r}")
+        return model.eval().to(self.device)
+
+    def _load_embedding(self, ref: str, models_dir: Path) -> Model:
+        if ref == "bundle:campplus":
+            path = resolve(ref, models_dir)
+            assert isinstance(path, Path)
+            return CAMPPlus.from_state_dict_file(path / "campplus_cn_en_common.pt").to(self.device)
+        return self._load_pyannote(ref, models_dir, "pytorch_model.bin")
+
+    def whisper(self, english_only: bool) -> WhisperModel:
+        """The English ASR model (``models.asr``) or the multilingual one (``models.asr_multilingual``)."""
+        ref = self.config.models.asr if english_only else self.config.models.asr_multilingual
+        with self._whisper_lock:
+            if ref not in self._whisper:
+                location = resolve(ref, self.config.models_dir())
+                compute_type = self.config.models.compute_type if self.device == "cpu" else "float16"
+                self._whisper[ref] = WhisperModel(
+                    str(location),
+                    device=self.device,
+                    compute_type=compute_type,
+                    cpu_threads=self.config.models.cpu_threads,
+                    num_workers=max(1, self.config.server.inference_workers),
+                    local_files_only=isinstance(location, Path),
+                )
+            return self._whisper[ref]
+
+    def asr_name(self, english_only: bool) -> str:
+        return self.config.models.asr if english_only else self.config.models.asr_multilingual
+
+    def is_english_only(self, english_only: bool) -> bool:
+        """Whether the model that would serve this request only knows English."""
+        return self.whisper(english_only).model.is_multilingual is False
+
+    # -- inference -------------------------------------------------------------------------------
+
+    def _account(self, stage: str, started: float) -> None:
+        with self._stats_lock:
+            self.stage_seconds[stage] += time.perf_counter() - started
+
+    def transcribe(self, audio: np.ndarray, *, english_only: bool, **options: Any) -> tuple[list[Any], Any]:
+        """faster-whisper over one utterance; returns (segments, info)."""
+        started = time.perf_counter()
+        segments, info = self.whisper(english_only).transcribe(audio, vad_filter=False, **options)
+        result = list(segments)
+        self._account("asr", started)
+        return result, info
+
+    @property
+    def frame_grid(self) -> FrameGrid:
+        window = self.segmentation.receptive_field
+        return FrameGrid(first_center=window.start + window.duration / 2, step=window.step)
+
+    def segment(self, audio: np.ndarray) -> np.ndarray:
+        """Local speaker activity over a window: (frames, local_speakers) array of 0/1."""
+        started = time.perf_counter()
+        with torch.inference_mode():
+            waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None, None]
+            scores = self.segmentation(waveform.to(self.device))
+            if self._powerset is not None:
+                scores = self._powerset.to_multilabel(scores)
+            else:
+                scores = (scores > 0.5).float()
+        self._account("segmentation", started)
+        return scores[0].cpu().numpy()
+
+    def embed(self, audio: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Embeddings of the local speakers of a window.
+
+        ``weights``: (speakers, frames) frame weights (e.g. the frames where only that speaker
+        speaks). Returns (speakers, dimension) L2-normalised embeddings.
+        """
+        started = time.perf_counter()
+        with torch.inference_mode():
+            waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None, None]
+            mask = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))[None]
+            vectors = self.embedding(waveform.to(self.device), weights=mask.to(self.device))[0]
+            vectors = torch.nn.functional.normalize(vectors, dim=-1)
+        self._account("embedding", started)
+        return vectors.cpu().numpy()

@@ -1,0 +1,116 @@
+"""The wire protocol, sans I/O: parse and validate client messages, build server messages.
+
+See ``docs/protocol.md``. Nothing here touches a socket; the server turns a :class:`ProtocolError`
+into an ``error`` message (and, when fatal, a close code).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from parley.config import Config
+from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
+from parley.server.session import SessionOptions
+
+PROTOCOL_VERSION = 1
+TASKS = ("transcribe", "translate")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_TRY_AGAIN = 1013
+
+
+class ProtocolError(Exception):
+    """A client mistake: ``code`` and a message that says what to do instead."""
+
+    def __init__(self, code: str, message: str, fatal: bool = False, close_code: int = CLOSE_POLICY) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fatal = fatal
+        self.close_code = close_code
+
+    def event(self) -> dict[str, Any]:
+        return error_event(self.code, self.message, self.fatal)
+
+
+@dataclass
+class Start:
+    options: SessionOptions
+
+
+@dataclass
+class Stop:
+    pass
+
+
+ClientMessage = Start | Stop
+
+
+def error_event(code: str, message: str, fatal: bool) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, "fatal": fatal}
+
+
+def parse_text(text: str, config: Config) -> ClientMessage:
+    """Parse one text frame into a client message, or raise :class:`ProtocolError`."""
+    try:
+        message = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError("bad_json", f"message is not valid JSON ({exc}); send a JSON object") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("bad_json", "message must be a JSON object with a 'type' field")
+    kind = message.get("type")
+    if kind == "start":
+        return Start(parse_start(message, config))
+    if kind == "stop":
+        return Stop()
+    raise ProtocolError("bad_message", f"unknown message type {kind!r}; expected 'start' or 'stop'")
+
+
+def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
+    """Validate a ``start`` message; every problem is fatal (the session cannot begin)."""
+
+    def fail(code: str, text: str) -> ProtocolError:
+        return ProtocolError(code, text, fatal=True)
+
+    rate = message.get("sample_rate")
+    if isinstance(rate, bool) or not isinstance(rate, int) or not MIN_RATE <= rate <= MAX_RATE:
+        raise fail(
+            "unsupported_sample_rate",
+            f"sample_rate must be an integer from {MIN_RATE} to {MAX_RATE} Hz (got {rate!r}); "
+            "16000 is native",
+        )
+    encoding = message.get("encoding", "pcm_s16le")
+    if encoding not in ENCODINGS:
+        raise fail(
+            "unsupported_encoding", f"encoding {encoding!r} is not supported; use one of {sorted(ENCODINGS)}"
+        )
+    channels = message.get("channels", 1)
+    if channels not in (1, 2) or isinstance(channels, bool):
+        raise fail("bad_message", f"channels must be 1 or 2 (got {channels!r})")
+    language = message.get("language", config.asr.language)
+    if language is not None and (not isinstance(language, str) or not LANGUAGE_CODE.match(language)):
+        raise fail(
+            "bad_message",
+            f"language must be an ISO 639-1 code such as 'en', or null to detect (got {language!r})",
+        )
+    task = message.get("task", "transcribe")
+    if task not in TASKS:
+        raise fail("bad_message", f"task must be one of {list(TASKS)} (got {task!r})")
+    partials = message.get("partials", True)
+    if not isinstance(partials, bool):
+        raise fail("bad_message", f"partials must be true or false (got {partials!r})")
+    return SessionOptions(
+        sample_rate=rate,
+        encoding=encoding,
+        channels=channels,
+        language=language,
+        task=task,
+        partials=partials,
+    )

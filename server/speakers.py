@@ -1,0 +1,245 @@
+"""Who speaks when, incrementally: segmentation -> embeddings -> online clusters -> a label timeline.
+
+The tracker analyses the stream in overlapping windows of ``window_s`` seconds, each ending at most
+``window_s / 2`` after the previous one ended:
+
+1. **Segmentation** (pyannote segmentation-3.0) gives the activity of up to three *local* speakers in
+   the window, frame by frame.
+2. **Embedding**: each local speaker with at least ``min_embedding_s`` of clean speech (frames where it
+   alone is active) gets a CAM++ embedding pooled over exactly those frames.
+3. **Online clustering** (:class:`OnlineClusters`) matches the embeddings against the session's
+   speakers: a new speaker is created only when an embedding is far from every centroid.
+4. **Aggregation**: the new part of the window (after what earlier windows covered) is written to a
+   20 ms label timeline, mapping each frame's active local speaker to its session speaker. A local
+   speaker without a usable embedding inherits the label it had where this window overlaps earlier
+   ones (so a short "yes" keeps its speaker).
+
+Memory is bounded: only the audio of the last window plus what is not analysed yet, and
+``TIMELINE_KEEP_S`` seconds of labels, are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from parley.config import SpeakersConfig
+from parley.server.engine import SAMPLE_RATE, Engine
+
+CELL_SAMPLES = 320  # label timeline resolution: 20 ms
+TIMELINE_KEEP_S = 120.0  # labels older than this are dropped
+MIN_WINDOW_S = 2.0  # shorter windows (stream start/end) are zero-padded to this
+CENTROID_MAX_WEIGHT_S = 120.0  # a centroid remembers about this much speech, then adapts
+
+
+@dataclass
+class OnlineClusters:
+    """The session's speakers as centroids of L2-normalised embeddings, updated online.
+
+    Thresholds are cosine similarities. An embedding joins the best centroid when similar enough
+    (``match_threshold``); it founds a new speaker only when below ``new_speaker_threshold`` for every
+    centroid, backed by ``new_speaker_min_s`` of clean speech, and under ``max_speakers``. In between,
+    it is attributed to the nearest speaker without moving its centroid.
+    """
+
+    config: SpeakersConfig
+    sums: list[np.ndarray] = field(default_factory=list)  # weighted sums of embeddings
+    weights: list[float] = field(default_factory=list)  # seconds of speech behind each sum
+
+    @property
+    def count(self) -> int:
+        return len(self.sums)
+
+    def centroids(self) -> np.ndarray:
+        stacked = np.stack(self.sums)
+        return stacked / np.linalg.norm(stacked, axis=1, keepdims=True).clip(1e-9)
+
+    def _create(self, embedding: np.ndarray, seconds: float) -> int:
+        self.sums.append(embedding * seconds)
+        self.weights.append(seconds)
+        return self.count - 1
+
+    def _update(self, index: int, embedding: np.ndarray, seconds: float) -> None:
+        if seconds < self.config.update_min_s:
+            return
+        self.sums[index] = self.sums[index] + embedding * seconds
+        self.weights[index] += seconds
+        if self.weights[index] > CENTROID_MAX_WEIGHT_S:
+            scale = CENTROID_MAX_WEIGHT_S / self.weights[index]
+            self.sums[index] = self.sums[index] * scale
+            self.weights[index] = CENTROID_MAX_WEIGHT_S
+
+    def assign(self, embeddings: np.ndarray, seconds: list[float]) -> list[int | None]:
+        """Session speaker index for each local speaker of one window (None: cannot tell yet).
+
+        Local speakers of one window are different people, so they go to different session speakers
+        whenever the similarities allow it.
+        """
+        result: list[int | None] = [None] * len(embeddings)
+        if len(embeddings) == 0:
+            return result
+        cfg = self.config
+        taken: set[int] = set()
+        created: set[int] = set()  # local speakers that founded a new session speaker
+        if self.count:
+            similarity = embeddings @ self.centroids().T  # (locals, speakers)
+            pairs = sorted(
+                ((similarity[i, j], i, j) for i in range(len(embeddings)) for j in range(self.count)),
+                reverse=True,
+            )
+            for sim, i, j in pairs:
+                if sim >= cfg.match_threshold and result[i] is None and j not in taken:
+                    result[i] = j
+                    taken.add(j)
+        for i in sorted(range(len(embeddings)), key=lambda k: -seconds[k]):
+            if result[i] is not None:
+                continue
+            sims = embeddings[i] @ self.centroids().T if self.count else np.zeros(0)
+            best_any = float(sims.max()) if len(sims) else -1.0
+            free = [j for j in range(len(sims)) if j not in taken]
+            can_create = self.count < cfg.max_speakers and (
+                self.count == 0 or seconds[i] >= cfg.new_speaker_min_s
+            )
+            # Far from everyone, or the only close speaker is already another voice of this window.
+            best_free = max((float(sims[j]) for j in free), default=-1.0)
+            distinct = best_free < cfg.match_threshold and best_any < cfg.match_threshold
+            if can_create and (best_any < cfg.new_speaker_threshold or (distinct and not free)):
+                result[i] = self._create(embeddings[i], seconds[i])
+                taken.add(result[i])
+                created.add(i)
+                continue
+            if free and best_free >= cfg.new_speaker_threshold:
+                result[i] = max(free, key=lambda j: sims[j])
+            elif len(sims):
+                result[i] = int(sims.argmax())
+            if result[i] is not None:
+                taken.add(result[i])
+        for i, j in enumerate(result):
+            if j is not None and i not in created:
+                self._update(j, embeddings[i], seconds[i])
+        return result
+
+
+def speaker_id(index: int) -> str:
+    return f"S{index + 1}"
+
+
+class SpeakerTracker:
+    """One session's speaker timeline; see the module docstring."""
+
+    def __init__(self, engine: Engine, config: SpeakersConfig) -> None:
+        self.engine = engine
+        self.config = config
+        self.clusters = OnlineClusters(config)
+        self.window_samples = int(config.window_s * SAMPLE_RATE)
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._audio_start = 0  # stream sample index of self._audio[0]
+        self._labels = np.zeros(0, dtype=np.int16)  # session speaker index per cell, -1 unknown
+        self._labels_start = 0  # cell index of self._labels[0]
+        self.covered = 0  # stream samples analysed so far
+
+    @property
+    def received(self) -> int:
+        return self._audio_start + len(self._audio)
+
+    def push(self, samples: np.ndarray) -> None:
+        """Append stream audio (everything, speech or not)."""
+        self._audio = np.concatenate([self._audio, samples])
+        keep_from = max(0, min(self.covered, self.received) - self.window_samples)
+        if keep_from > self._audio_start:
+            self._audio = self._audio[keep_from - self._audio_start :]
+            self._audio_start = keep_from
+
+    def advance_to(self, end_sample: int) -> None:
+        """Analyse the stream up to ``end_sample`` (at most what was pushed)."""
+        end_sample = min(end_sample, self.received)
+        while self.covered < end_sample:
+            self._analyse(min(end_sample, self.covered + self.window_samples // 2))
+
+    def _analyse(self, window_end: int) -> None:
+        window_start = max(self._audio_start, window_end - self.window_samples)
+        audio = self._audio[window_start - self._audio_start : window_end - self._audio_start]
+        min_samples = int(MIN_WINDOW_S * SAMPLE_RATE)
+        if len(audio) < min_samples:
+            audio = np.concatenate([audio, np.zeros(min_samples - len(audio), dtype=np.float32)])
+        activity = self.engine.segment(audio)  # (frames, locals)
+        grid = self.engine.frame_grid
+        frame_times = window_start / SAMPLE_RATE + grid.first_center + grid.step * np.arange(len(activity))
+        alone = activity * (activity.sum(axis=1, keepdims=True) == 1)
+        clean_seconds = alone.sum(axis=0) * grid.step
+        mapping = np.full(activity.shape[1], -1, dtype=np.int64)
+
+        embeddable = [k for k in range(activity.shape[1]) if clean_seconds[k] >= self.config.min_embedding_s]
+        if embeddable:
+            embeddings = self.engine.embed(audio, alone[:, embeddable].T)
+            assigned = self.clusters.assign(embeddings, [float(clean_seconds[k]) for k in embeddable])
+            for k, j in zip(embeddable, assigned, strict=True):
+                if j is not None:
+                    mapping[k] = j
+
+        # Local speakers without an embedding inherit their label from the overlap with earlier windows.
+        already = frame_times < self.covered / SAMPLE_RATE
+        for k in np.flatnonzero(mapping < 0):
+            frames = np.flatnonzero(already & (activity[:, k] > 0))
+            if len(frames):
+                previous = self._labels_at(frame_times[frames])
+                previous = previous[previous >= 0]
+                if len(previous):
+                    mapping[k] = np.bincount(previous).argmax()
+
+        self._write_labels(window_end, activity, frame_times, mapping)
+        self.covered = window_end
+
+    def _labels_at(self, times: np.ndarray) -> np.ndarray:
+        cells = (times * SAMPLE_RATE / CELL_SAMPLES).astype(np.int64) - self._labels_start
+        inside = (cells >= 0) & (cells < len(self._labels))
+        out = np.full(len(times), -1, dtype=np.int64)
+        out[inside] = self._labels[cells[inside]]
+        return out
+
+    def _write_labels(
+        self, window_end: int, activity: np.ndarray, frame_times: np.ndarray, mapping: np.ndarray
+    ) -> None:
+        first_cell = self.covered // CELL_SAMPLES
+        last_cell = -(-window_end // CELL_SAMPLES)
+        cell_times = (np.arange(first_cell, last_cell) + 0.5) * CELL_SAMPLES / SAMPLE_RATE
+        step = frame_times[1] - frame_times[0] if len(frame_times) > 1 else 1.0
+        frames = np.clip(
+            np.round((cell_times - frame_times[0]) / step).astype(np.int64), 0, len(frame_times) - 1
+        )
+        active = activity[frames] > 0  # (cells, locals)
+        # Where several local speakers are active, prefer the one most present in the window.
+        order = np.argsort(-activity.sum(axis=0))
+        labels = np.full(len(frames), -1, dtype=np.int16)
+        for k in order[::-1]:
+            if mapping[k] >= 0:
+                labels[active[:, k]] = mapping[k]
+        self._store(first_cell, labels)
+
+    def _store(self, first_cell: int, labels: np.ndarray) -> None:
+        end_cell = self._labels_start + len(self._labels)
+        if first_cell > end_cell:
+            labels = np.concatenate([np.full(first_cell - end_cell, -1, dtype=np.int16), labels])
+        elif first_cell < end_cell:
+            self._labels = self._labels[: first_cell - self._labels_start]
+        self._labels = np.concatenate([self._labels, labels.astype(np.int16)])
+        excess = len(self._labels) - int(TIMELINE_KEEP_S * SAMPLE_RATE / CELL_SAMPLES)
+        if excess > 0:
+            self._labels = self._labels[excess:]
+            self._labels_start += excess
+
+    def speaker_between(self, start: float, end: float, search_s: float = 1.0) -> int | None:
+        """The session speaker most active in [start, end] seconds (nearest within ``search_s`` if none)."""
+        first = int(start * SAMPLE_RATE / CELL_SAMPLES) - self._labels_start
+        last = int(np.ceil(end * SAMPLE_RATE / CELL_SAMPLES)) - self._labels_start
+        span = self._labels[max(first, 0) : max(last, first + 1, 0)]
+        span = span[span >= 0]
+        if len(span):
+            return int(np.bincount(span).argmax())
+        reach = int(search_s * SAMPLE_RATE / CELL_SAMPLES)
+        for distance in range(1, reach + 1):
+            for cell in (first - distance, last - 1 + distance):
+                if 0 <= cell < len(self._labels) and self._labels[cell] >= 0:
+                    return int(self._labels[cell])
+        return None

@@ -1,0 +1,197 @@
+"""Speech recognition of one session's utterances: partial hypotheses and final words.
+
+Partials re-decode the growing utterance greedily; the words two consecutive hypotheses agree on
+(the "local agreement" policy of whisper_streaming) are reported as ``stable``. Finals decode the
+closed utterance with beam search and word timestamps, then pass Whisper's known failure guards:
+
+* segments Whisper itself scores as non-speech (``no_speech_prob`` high and ``avg_logprob`` low)
+  or as repetitive gibberish (``compression_ratio`` high) are dropped;
+* near-silent utterances are not decoded at all (Whisper "hears" words in silence);
+* the stock phrases Whisper emits on silence and noise ("Thank you.", "Thanks for watching!") are
+  dropped unless the decoder was confident they were spoken;
+* runs of a repeated word or phrase are cut to at most two occurrences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from parley.config import AsrConfig
+from parley.server.engine import SAMPLE_RATE, Engine
+from parley.server.vad import Utterance
+
+SILENCE_PHRASES = frozenset(
+    {
+        "thank you",
+        "thanks",
+        "thank you very much",
+        "thanks for watching",
+        "thank you for watching",
+        "thank you so much for watching",
+        "please subscribe",
+        "subscribe to my channel",
+        "bye",
+        "you",
+        "oh",
+        "so",
+        "the end",
+        "subtitles by the amaraorg community",
+    }
+)
+SILENCE_PHRASE_MIN_PROBABILITY = 0.75  # a stock phrase must be at least this certain to be kept
+MAX_REPEATS = 2
+
+
+@dataclass
+class Word:
+    """A recognised word; times are seconds on the stream's sample clock."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+    speaker: str | None = None
+
+
+@dataclass
+class Partial:
+    text: str
+    stable: str
+    unstable: str
+
+
+@dataclass
+class FinalTranscript:
+    words: list[Word]
+    language: str | None
+
+
+def normalise(text: str) -> str:
+    """Lower-case, punctuation-free form used to compare words and phrases."""
+    return re.sub(r"[^\w\s']", "", text.lower()).replace("'", "").strip()
+
+
+def drop_repeats(words: list[Word], max_repeats: int = MAX_REPEATS, max_ngram: int = 4) -> list[Word]:
+    """Cut any word n-gram (n <= max_ngram) repeated more than ``max_repeats`` times in a row."""
+    keys = [normalise(w.text) for w in words]
+    kept = list(range(len(words)))
+    for n in range(1, max_ngram + 1):
+        result: list[int] = []
+        i = 0
+        while i < len(kept):
+            gram = [keys[j] for j in kept[i : i + n]]
+            repeats = 1
+            if len(gram) == n:
+                while [keys[j] for j in kept[i + repeats * n : i + (repeats + 1) * n]] == gram:
+                    repeats += 1
+            if repeats > max_repeats:
+                result.extend(kept[i : i + max_repeats * n])
+                i += repeats * n
+            else:
+                result.append(kept[i])
+                i += 1
+        kept = result
+    return [words[j] for j in kept]
+
+
+class UtteranceTranscriber:
+    """One session's ASR state: language, task and the partial hypothesis of the open utterance."""
+
+    def __init__(self, engine: Engine, config: AsrConfig, language: str | None, task: str) -> None:
+        self.engine = engine
+        self.config = config
+        self.language = language
+        self.task = task
+        self.english_only = language == "en" and task == "transcribe"
+        self._previous_hypothesis: list[str] = []
+        self._stable_words = 0
+
+    @property
+    def model_name(self) -> str:
+        return self.engine.asr_name(self.english_only)
+
+    def _too_quiet(self, audio: np.ndarray) -> bool:
+        return float(np.sqrt(np.mean(audio**2))) < self.config.min_speech_rms if len(audio) else True
+
+    def reset(self) -> None:
+        """Forget the partial hypothesis (the utterance was closed)."""
+        self._previous_hypothesis = []
+        self._stable_words = 0
+
+    def partial(self, utterance: Utterance) -> Partial | None:
+        """A greedy hypothesis of the open utterance, split into agreed and unsure words."""
+        if self._too_quiet(utterance.audio):
+            return None
+        segments, _ = self.engine.transcribe(
+            utterance.audio,
+            english_only=self.english_only,
+            language=self.language,
+            task=self.task,
+            beam_size=1,
+            temperature=0.0,
+            without_timestamps=True,
+            condition_on_previous_text=False,
+        )
+        words = " ".join(s.text.strip() for s in segments if not self._is_junk(s)).split()
+        if not words:
+            return None
+        agreed = 0
+        for old, new in zip(self._previous_hypothesis, words, strict=False):
+            if normalise(old) != normalise(new):
+                break
+            agreed += 1
+        self._stable_words = min(max(self._stable_words, agreed), len(words))
+        self._previous_hypothesis = words
+        stable, unstable = words[: self._stable_words], words[self._stable_words :]
+        return Partial(text=" ".join(words), stable=" ".join(stable), unstable=" ".join(unstable))
+
+    def _is_junk(self, segment: object) -> bool:
+        no_speech = getattr(segment, "no_speech_prob", 0.0) > self.config.no_speech_threshold
+        unsure = getattr(segment, "avg_logprob", 0.0) < self.config.logprob_threshold
+        repetitive = getattr(segment, "compression_ratio", 0.0) > self.config.compression_ratio_threshold
+        return (no_speech and unsure) or repetitive
+
+    def final(self, utterance: Utterance) -> FinalTranscript:
+        """Words of a closed utterance with stream timestamps, after the failure guards."""
+        self.reset()
+        if self._too_quiet(utterance.audio):
+            return FinalTranscript([], self.language)
+        segments, info = self.engine.transcribe(
+            utterance.audio,
+            english_only=self.english_only,
+            language=self.language,
+            task=self.task,
+            beam_size=self.config.beam_size,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            temperature=(0.0, 0.2, 0.4, 0.6),
+            no_speech_threshold=self.config.no_speech_threshold,
+            log_prob_threshold=self.config.logprob_threshold,
+            compression_ratio_threshold=self.config.compression_ratio_threshold,
+        )
+        offset = utterance.start / SAMPLE_RATE
+        duration = utterance.duration
+        words: list[Word] = []
+        for segment in segments:
+            if self._is_junk(segment):
+                continue
+            for w in segment.words or []:
+                text = w.word.strip()
+                if not text:
+                    continue
+                start = offset + min(max(w.start, 0.0), duration)
+                end = offset + min(max(w.end, w.start, 0.0), duration)
+                words.append(Word(text, round(start, 3), round(end, 3), round(float(w.probability), 3)))
+        words = drop_repeats(words)
+        if words and self._is_silence_phrase(words):
+            words = []
+        return FinalTranscript(words, info.language if info is not None else self.language)
+
+    @staticmethod
+    def _is_silence_phrase(words: list[Word]) -> bool:
+        phrase = normalise(" ".join(w.text for w in words))
+        confidence = min(w.probability for w in words)
+        return phrase in SILENCE_PHRASES and confidence < SILENCE_PHRASE_MIN_PROBABILITY

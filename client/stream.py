@@ -25,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from parley.config import Config
+from parley.samples import SAMPLE_ALIAS, pyannote_sample
 
 from . import formats
 from .audio_source import (
@@ -331,7 +332,9 @@ def _close_reason(exc: ConnectionClosed) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``parley stream`` to its subparser."""
-    parser.add_argument("source", help="audio or video file to stream, or - for raw PCM on stdin")
+    parser.add_argument(
+        "source", help="audio or video file to stream, - for raw PCM on stdin, or 'sample' for the bundled sample"
+    )
     parser.add_argument("--url", help="server to use, ws://HOST:PORT (default: start one in this process)")
     parser.add_argument(
         "--speed",
@@ -394,7 +397,10 @@ def _open_source(args: argparse.Namespace) -> _Source:
     if args.source == "-":
         chunk_bytes = pcm_chunk_bytes(args.rate, args.encoding, args.channels, args.chunk_ms)
         return _Source(read_pcm_stream(_raw_stdin(), chunk_bytes), args.rate, args.encoding, args.channels)
-    samples = decode_file(args.source)
+    path = args.source
+    if path == SAMPLE_ALIAS and not Path(path).exists():
+        path = str(pyannote_sample().wav)
+    samples = decode_file(path)
     return _Source(iter_pcm_chunks(samples, args.chunk_ms), FILE_SAMPLE_RATE, "pcm_s16le", 1)
 
 

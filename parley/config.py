@@ -75,7 +75,7 @@ class VadConfig:
 class AsrConfig:
     language: str | None = "en"  # default when `start` does not say; None: detect
     beam_size: int = 5  # for finals
-    partial_interval_s: float = 0.8  # audio between two partial hypotheses of one utterance
+    partial_interval_s: float = 1.0  # audio between two partial hypotheses of one utterance
     partial_min_s: float = 0.6  # no partial for an utterance shorter than this
     # Whisper's failure guards, applied per segment:
     no_speech_threshold: float = 0.6  # drop when no_speech_prob above this ...
@@ -87,6 +87,7 @@ class AsrConfig:
 @dataclass
 class SpeakersConfig:
     window_s: float = 8.0  # segmentation window: the audio context each analysis sees
+    step_s: float = 2.0  # a window ends every step_s seconds of stream (speaker latency vs compute)
     min_embedding_s: float = 0.5  # clean (non-overlapped) speech needed to embed a local speaker
     new_speaker_min_s: float = 1.2  # clean speech needed before a *new* speaker is created
     match_threshold: float = 0.55  # cosine similarity to a centroid that joins that speaker

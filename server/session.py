@@ -24,6 +24,7 @@ from parley.server.transcribe import UtteranceTranscriber
 from parley.server.vad import Utterance, UtteranceSegmenter
 
 Event = dict[str, Any]
+PARTIAL_MAX_LAG_S = 0.3  # behind by more than this, the session skips partials to catch up
 
 
 @dataclass
@@ -110,8 +111,8 @@ class Session:
         events: list[Event] = []
         for utterance in closed:
             events.extend(self._finalize(utterance))
-        if self.speakers.received - self.speakers.covered > self.speakers.window_samples // 2:
-            self.speakers.advance_to(self.speakers.received)
+        self.speakers.advance()
+        events.extend(self._cut_at_speaker_change())
         events.extend(self._maybe_partial())
         events.extend(self._roster_changes())
         return events
@@ -126,9 +127,22 @@ class Session:
         events.extend(self._roster_changes())
         return events
 
+    def _cut_at_speaker_change(self) -> list[Event]:
+        """Finalise the open utterance's first speaker turn as soon as the next speaker is certain."""
+        current = self.segmenter.current()
+        if current is None:
+            return []
+        change = self.speakers.change_point(current.start)
+        if change is None:
+            return []
+        events: list[Event] = []
+        for utterance in self.segmenter.cut_near(change):
+            events.extend(self._finalize(utterance))
+        return events
+
     def _maybe_partial(self) -> list[Event]:
         current = self.segmenter.current()
-        if current is None or not self.options.partials or self.lag > 1.0:
+        if current is None or not self.options.partials or self.lag > PARTIAL_MAX_LAG_S:
             return []  # catching up: finals first, partials only when live
         cfg = self.config.asr
         if len(current.audio) < cfg.partial_min_s * PIPELINE_RATE:
@@ -140,7 +154,6 @@ class Session:
         if partial is None:
             return []
         self._partial_shown = True
-        self.speakers.advance_to(current.end)
         speaker = self.speakers.speaker_between(current.start / PIPELINE_RATE, current.end / PIPELINE_RATE)
         return [
             {

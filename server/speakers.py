@@ -1,7 +1,8 @@
 """Who speaks when, incrementally: segmentation -> embeddings -> online clusters -> a label timeline.
 
-The tracker analyses the stream in overlapping windows of ``window_s`` seconds, each ending at most
-``window_s / 2`` after the previous one ended:
+The tracker analyses the stream in overlapping windows of ``window_s`` seconds, ending every
+``step_s`` seconds on a fixed grid (and provisionally wherever a caption needs labels sooner, see
+:meth:`SpeakerTracker.advance_to`):
 
 1. **Segmentation** (pyannote segmentation-3.0) gives the activity of up to three *local* speakers in
    the window, frame by frame.
@@ -61,7 +62,7 @@ class OnlineClusters:
         return self.count - 1
 
     def _update(self, index: int, embedding: np.ndarray, seconds: float) -> None:
-        if seconds < self.config.update_min_s:
+        if seconds <= 0:
             return
         self.sums[index] = self.sums[index] + embedding * seconds
         self.weights[index] += seconds
@@ -70,18 +71,29 @@ class OnlineClusters:
             self.sums[index] = self.sums[index] * scale
             self.weights[index] = CENTROID_MAX_WEIGHT_S
 
-    def assign(self, embeddings: np.ndarray, seconds: list[float]) -> list[int | None]:
+    def assign(
+        self,
+        embeddings: np.ndarray,
+        seconds: list[float],
+        new_seconds: list[float] | None = None,
+        commit: bool = True,
+    ) -> list[int | None]:
         """Session speaker index for each local speaker of one window (None: cannot tell yet).
 
-        Local speakers of one window are different people, so they go to different session speakers
-        whenever the similarities allow it.
+        ``seconds``: clean speech behind each embedding; ``new_seconds``: how much of it no earlier
+        window saw (the weight of a centroid update, so overlapping windows do not count audio
+        twice; default: all of it). Local speakers of one window are different people, so they go
+        to different session speakers whenever the similarities allow it. Only confident matches
+        (``match_threshold``) move a centroid. With ``commit=False`` nothing changes: no centroid
+        moves and no speaker is created (such an embedding gets None).
         """
+        new_seconds = list(seconds) if new_seconds is None else new_seconds
         result: list[int | None] = [None] * len(embeddings)
         if len(embeddings) == 0:
             return result
         cfg = self.config
         taken: set[int] = set()
-        created: set[int] = set()  # local speakers that founded a new session speaker
+        confident: set[int] = set()  # local speakers matched above match_threshold
         if self.count:
             similarity = embeddings @ self.centroids().T  # (locals, speakers)
             pairs = sorted(
@@ -92,6 +104,7 @@ class OnlineClusters:
                 if sim >= cfg.match_threshold and result[i] is None and j not in taken:
                     result[i] = j
                     taken.add(j)
+                    confident.add(i)
         for i in sorted(range(len(embeddings)), key=lambda k: -seconds[k]):
             if result[i] is not None:
                 continue
@@ -105,9 +118,10 @@ class OnlineClusters:
             best_free = max((float(sims[j]) for j in free), default=-1.0)
             distinct = best_free < cfg.match_threshold and best_any < cfg.match_threshold
             if can_create and (best_any < cfg.new_speaker_threshold or (distinct and not free)):
+                if not commit and self.count:  # provisional: only the very first speaker may appear
+                    continue
                 result[i] = self._create(embeddings[i], seconds[i])
                 taken.add(result[i])
-                created.add(i)
                 continue
             if free and best_free >= cfg.new_speaker_threshold:
                 result[i] = max(free, key=lambda j: sims[j])
@@ -115,9 +129,8 @@ class OnlineClusters:
                 result[i] = int(sims.argmax())
             if result[i] is not None:
                 taken.add(result[i])
-        for i, j in enumerate(result):
-            if j is not None and i not in created:
-                self._update(j, embeddings[i], seconds[i])
+        for i in confident if commit else ():
+            self._update(result[i], embeddings[i], new_seconds[i])
         return result
 
 
@@ -133,6 +146,7 @@ class SpeakerTracker:
         self.config = config
         self.clusters = OnlineClusters(config)
         self.window_samples = int(config.window_s * SAMPLE_RATE)
+        self.step_samples = int(config.step_s * SAMPLE_RATE)
         self._audio = np.zeros(0, dtype=np.float32)
         self._audio_start = 0  # stream sample index of self._audio[0]
         self._labels = np.zeros(0, dtype=np.int16)  # session speaker index per cell, -1 unknown
@@ -151,13 +165,25 @@ class SpeakerTracker:
             self._audio = self._audio[keep_from - self._audio_start :]
             self._audio_start = keep_from
 
-    def advance_to(self, end_sample: int) -> None:
-        """Analyse the stream up to ``end_sample`` (at most what was pushed)."""
-        end_sample = min(end_sample, self.received)
-        while self.covered < end_sample:
-            self._analyse(min(end_sample, self.covered + self.window_samples // 2))
+    def advance(self) -> None:
+        """Run the committed windows: those ending on the ``step_s`` grid, up to what was pushed."""
+        while self.covered + self.step_samples <= self.received:
+            self._analyse(self.covered + self.step_samples, commit=True)
 
-    def _analyse(self, window_end: int) -> None:
+    def advance_to(self, end_sample: int) -> None:
+        """Labels up to ``end_sample`` now: committed windows, then a provisional one for the rest.
+
+        The provisional window labels the audio past the grid with the current speakers (it
+        creates and moves none); the next committed window relabels that audio. So the session's
+        speakers evolve the same way whatever the utterance timing, and a caption need not wait
+        for the grid.
+        """
+        self.advance()
+        end_sample = min(end_sample, self.received)
+        if end_sample > self.covered:
+            self._analyse(end_sample, commit=False)
+
+    def _analyse(self, window_end: int, commit: bool) -> None:
         window_start = max(self._audio_start, window_end - self.window_samples)
         audio = self._audio[window_start - self._audio_start : window_end - self._audio_start]
         min_samples = int(MIN_WINDOW_S * SAMPLE_RATE)
@@ -173,7 +199,16 @@ class SpeakerTracker:
         embeddable = [k for k in range(activity.shape[1]) if clean_seconds[k] >= self.config.min_embedding_s]
         if embeddable:
             embeddings = self.engine.embed(audio, alone[:, embeddable].T)
-            assigned = self.clusters.assign(embeddings, [float(clean_seconds[k]) for k in embeddable])
+            unseen = frame_times >= self.covered / SAMPLE_RATE
+            unseen_seconds = alone[unseen].sum(axis=0) * grid.step
+            # an embedding moves its centroid only when backed by update_min_s of clean speech
+            weights = [
+                float(unseen_seconds[k]) if clean_seconds[k] >= self.config.update_min_s else 0.0
+                for k in embeddable
+            ]
+            assigned = self.clusters.assign(
+                embeddings, [float(clean_seconds[k]) for k in embeddable], weights, commit=commit
+            )
             for k, j in zip(embeddable, assigned, strict=True):
                 if j is not None:
                     mapping[k] = j
@@ -189,7 +224,8 @@ class SpeakerTracker:
                     mapping[k] = np.bincount(previous).argmax()
 
         self._write_labels(window_end, activity, frame_times, mapping)
-        self.covered = window_end
+        if commit:
+            self.covered = window_end
 
     def _labels_at(self, times: np.ndarray) -> np.ndarray:
         cells = (times * SAMPLE_RATE / CELL_SAMPLES).astype(np.int64) - self._labels_start
@@ -228,6 +264,28 @@ class SpeakerTracker:
         if excess > 0:
             self._labels = self._labels[excess:]
             self._labels_start += excess
+
+    def change_point(self, start: int, min_before_s: float = 0.5, min_after_s: float = 1.0) -> int | None:
+        """First speaker change in the committed labels after stream sample ``start``, or None.
+
+        A change needs ``min_before_s`` of the first speaker and then ``min_after_s`` of another
+        (cells without speech are ignored). Returns the stream sample where the second one starts.
+        """
+        first = max(start // CELL_SAMPLES - self._labels_start, 0)
+        last = self.covered // CELL_SAMPLES - self._labels_start
+        cells = np.flatnonzero(self._labels[first:last] >= 0) + first
+        if len(cells) == 0:
+            return None
+        labels = self._labels[cells]
+        cell_s = CELL_SAMPLES / SAMPLE_RATE
+        boundaries = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+        for b in boundaries:
+            before = labels[:b] == labels[b - 1]
+            run_start = b - np.argmin(before[::-1]) if not before.all() else 0
+            after_end = b + (np.argmax(labels[b:] != labels[b]) or len(labels) - b)
+            if (b - run_start) * cell_s >= min_before_s and (after_end - b) * cell_s >= min_after_s:
+                return int(cells[b] + self._labels_start) * CELL_SAMPLES
+        return None
 
     def speaker_between(self, start: float, end: float, search_s: float = 1.0) -> int | None:
         """The session speaker most active in [start, end] seconds (nearest within ``search_s`` if none)."""

@@ -120,6 +120,22 @@ class UtteranceSegmenter:
             return self._close(self._quietest_cut())
         return []
 
+    def cut_near(self, sample: int, search_ms: int = 300) -> list[Utterance]:
+        """Close the open utterance at the quietest frame within ``search_ms`` of stream ``sample``.
+
+        Used when the speaker changes inside an utterance: the first speaker's words are
+        finalised now, and the rest goes on as a new utterance.
+        """
+        if not self._frames:
+            return []
+        centre = (sample - self._start) // self.frame_samples
+        reach = max(1, search_ms // self.config.frame_ms)
+        first, last = max(1, centre - reach), min(len(self._frames) - 1, centre + reach)
+        if first > last:
+            return []
+        quietest = min(range(first, last + 1), key=lambda i: float(np.mean(self._frames[i] ** 2)))
+        return self._close(quietest + 1)
+
     def _quietest_cut(self) -> int:
         """Number of frames to close with, cutting at the quietest recent frame."""
         search = max(1, int(self.config.cut_search_s * 1000 / self.config.frame_ms))

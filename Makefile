@@ -1,0 +1,38 @@
+# Parley: every target does its own set-up on a fresh machine (venv, packages, models).
+#   make demo   run the service on the default model bundle and stream the bundled sample through it
+#   make serve  run the service (ws://127.0.0.1:8765/)
+#   make test   lint + the whole test suite, on the real models
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.parley-installed
+
+.PHONY: setup models demo serve test lint clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(INSTALLED)
+
+models: $(INSTALLED)
+	$(BIN)/parley models fetch
+
+setup: $(INSTALLED) models
+
+demo: setup
+	$(BIN)/parley stream sample --out demo.srt
+
+serve: setup
+	$(BIN)/parley serve
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) test-artifacts

@@ -1,0 +1,58 @@
+"""Shared fixtures: the real model bundle, loaded once per test run, and a real server on loopback."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pytest_asyncio
+
+from parley.config import Config, load_config
+from parley.samples import SampleFiles, pyannote_sample
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def sample() -> SampleFiles:
+    return pyannote_sample()
+
+
+@pytest.fixture(scope="session")
+def sample_audio(sample: SampleFiles) -> np.ndarray:
+    """The sample as 16 kHz float32."""
+    from parley.client.audio_source import decode_file
+
+    return decode_file(str(sample.wav))
+
+
+@pytest.fixture(scope="session")
+def engine(config: Config):
+    """The real models (bundle), loaded once; `make test` fetches them first."""
+    from parley.server.engine import Engine
+
+    return Engine(config)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def server(config: Config, engine) -> AsyncIterator:
+    """A real Parley server on a free loopback port, sharing the session's engine."""
+    from parley.server.app import ParleyServer
+
+    local = dataclasses.replace(config, server=dataclasses.replace(config.server, host="127.0.0.1", port=0))
+    async with ParleyServer(local, engine=engine) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -333,7 +333,8 @@ def _close_reason(exc: ConnectionClosed) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``parley stream`` to its subparser."""
     parser.add_argument(
-        "source", help="audio or video file to stream, - for raw PCM on stdin, or 'sample' for the bundled sample"
+        "source",
+        help="audio or video file to stream, - for raw PCM on stdin, or 'sample' for the bundled sample",
     )
     parser.add_argument("--url", help="server to use, ws://HOST:PORT (default: start one in this process)")
     parser.add_argument(

@@ -64,11 +64,11 @@ class VadConfig:
     frame_ms: int = 30  # webrtcvad frame: 10, 20 or 30 ms
     onset_ms: int = 120  # voiced audio within the onset window that opens an utterance
     onset_window_ms: int = 240
-    hangover_ms: int = 450  # unvoiced audio that closes an utterance
+    hangover_ms: int = 350  # unvoiced audio that closes an utterance
     preroll_ms: int = 240  # audio kept before the detected onset
     min_utterance_ms: int = 250  # shorter utterances are dropped as clicks
-    max_utterance_s: float = 12.0  # an utterance is cut before this length ...
-    cut_search_s: float = 4.0  # ... at the quietest point of its last cut_search_s seconds
+    max_utterance_s: float = 10.0  # an utterance is cut before this length ...
+    cut_search_s: float = 2.5  # ... at the quietest point of its last cut_search_s seconds
 
 
 @dataclass
@@ -77,17 +77,22 @@ class AsrConfig:
     beam_size: int = 5  # for finals
     partial_interval_s: float = 1.0  # audio between two partial hypotheses of one utterance
     partial_min_s: float = 0.6  # no partial for an utterance shorter than this
+    # Words two consecutive partials agree on are committed as finals while the utterance goes on:
+    commit_min_s: float = 2.0  # ... once the open utterance is this long, at a sentence end ...
+    commit_force_s: float = 5.0  # ... or at any agreed word boundary once it is this long ...
+    commit_tail_s: float = 0.8  # ... keeping at least this much audio after the committed words
     # Whisper's failure guards, applied per segment:
     no_speech_threshold: float = 0.6  # drop when no_speech_prob above this ...
     logprob_threshold: float = -1.0  # ... and avg_logprob below this
     compression_ratio_threshold: float = 2.4  # drop repetitive gibberish
     min_speech_rms: float = 0.004  # utterances quieter than this (float RMS) are not transcribed
+    context_chars: int = 0  # the end of the previous captions, given to Whisper as a prompt (0: none)
 
 
 @dataclass
 class SpeakersConfig:
     window_s: float = 8.0  # segmentation window: the audio context each analysis sees
-    step_s: float = 2.0  # a window ends every step_s seconds of stream (speaker latency vs compute)
+    step_s: float = 3.0  # a window ends every step_s seconds of stream (speaker latency vs compute)
     min_embedding_s: float = 0.5  # clean (non-overlapped) speech needed to embed a local speaker
     new_speaker_min_s: float = 1.2  # clean speech needed before a *new* speaker is created
     match_threshold: float = 0.55  # cosine similarity to a centroid that joins that speaker

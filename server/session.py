@@ -20,11 +20,13 @@ from parley.server.audio import PIPELINE_RATE, PcmDecoder
 from parley.server.captions import attribute_words, caption_text, split_turns
 from parley.server.engine import Engine
 from parley.server.speakers import SpeakerTracker, speaker_id
-from parley.server.transcribe import UtteranceTranscriber
+from parley.server.transcribe import Partial, UtteranceTranscriber, Word
 from parley.server.vad import Utterance, UtteranceSegmenter
 
 Event = dict[str, Any]
 PARTIAL_MAX_LAG_S = 0.3  # behind by more than this, the session skips partials to catch up
+PARTIAL_SKIP_SILENCE_MS = 150  # no partial while the open utterance ends in this much silence
+COMMIT_LEAD_IN_MS = 300  # audio before a commit cut that the next decodes still hear
 
 
 @dataclass
@@ -112,7 +114,6 @@ class Session:
         for utterance in closed:
             events.extend(self._finalize(utterance))
         self.speakers.advance()
-        events.extend(self._cut_at_speaker_change())
         events.extend(self._maybe_partial())
         events.extend(self._roster_changes())
         return events
@@ -127,19 +128,6 @@ class Session:
         events.extend(self._roster_changes())
         return events
 
-    def _cut_at_speaker_change(self) -> list[Event]:
-        """Finalise the open utterance's first speaker turn as soon as the next speaker is certain."""
-        current = self.segmenter.current()
-        if current is None:
-            return []
-        change = self.speakers.change_point(current.start)
-        if change is None:
-            return []
-        events: list[Event] = []
-        for utterance in self.segmenter.cut_near(change):
-            events.extend(self._finalize(utterance))
-        return events
-
     def _maybe_partial(self) -> list[Event]:
         current = self.segmenter.current()
         if current is None or not self.options.partials or self.lag > PARTIAL_MAX_LAG_S:
@@ -149,70 +137,119 @@ class Session:
             return []
         if len(current.audio) - self._partial_at < cfg.partial_interval_s * PIPELINE_RATE:
             return []
+        if self.segmenter.trailing_silence_ms >= PARTIAL_SKIP_SILENCE_MS:
+            return []  # the utterance is probably closing: keep the CPU for its final
         self._partial_at = len(current.audio)
         partial = self.transcriber.partial(current)
         if partial is None:
             return []
+        events = self._commit_agreed(current, partial)
+        if not partial.words:
+            return events
         self._partial_shown = True
-        speaker = self.speakers.speaker_between(current.start / PIPELINE_RATE, current.end / PIPELINE_RATE)
-        return [
+        first, last = partial.words[0].start, partial.words[-1].end
+        speaker = self.speakers.speaker_between(first, last)
+        events.append(
             {
                 "type": "partial",
                 "utterance": self._utterances_closed + 1,
-                "start": round(current.start / PIPELINE_RATE, 3),
-                "end": round(current.end / PIPELINE_RATE, 3),
+                "start": first,
+                "end": last,
                 "text": partial.text,
                 "stable": partial.stable,
                 "unstable": partial.unstable,
                 "speaker": speaker_id(speaker) if speaker is not None else None,
             }
+        )
+        return events
+
+    def _commit_agreed(self, current: Utterance, partial: Partial) -> list[Event]:
+        """Finalise the agreed words of a long open utterance; ``partial`` keeps the rest.
+
+        The cut goes between two words (never inside one): after the last agreed word that ends
+        a sentence once the utterance is ``commit_min_s`` long, after any agreed word once it is
+        ``commit_force_s`` long, and always ``commit_tail_s`` before the audio's end.
+        """
+        cfg = self.config.asr
+        duration = current.duration
+        if duration < cfg.commit_min_s:
+            return []
+        latest_end = current.end / PIPELINE_RATE - cfg.commit_tail_s
+        # a next word must follow the cut, and the committed words must end commit_tail_s before the end
+        boundaries = [i for i in range(len(partial.words) - 1) if partial.words[i].end <= latest_end]
+        agreed_sentence_ends = [
+            i
+            for i in boundaries
+            if i < partial.stable_words and partial.words[i].text.endswith((".", "?", "!"))
         ]
+        if agreed_sentence_ends:
+            last = agreed_sentence_ends[-1]
+        elif boundaries and duration >= cfg.commit_force_s:
+            last = boundaries[-1]
+        else:
+            return []
+        committed, rest = partial.words[: last + 1], partial.words[last + 1 :]
+        cut = self.segmenter.cut_between(
+            round(committed[-1].end * PIPELINE_RATE), round(rest[0].start * PIPELINE_RATE), COMMIT_LEAD_IN_MS
+        )
+        self.transcriber.commit(committed, cut / PIPELINE_RATE)
+        self._utterances_closed += 1
+        self._partial_at = max(0, self._partial_at - (cut - current.start))
+        self.transcriber.reset(carry_over=rest)
+        partial.words, partial.stable_words = rest, max(0, partial.stable_words - len(committed))
+        self._partial_shown = False
+        return self._emit_finals(committed, self.transcriber.current_language, self._utterances_closed, cut)
 
     def _finalize(self, utterance: Utterance) -> list[Event]:
+        """A closed utterance: decode it once more, carefully, and emit its finals."""
         self._utterances_closed += 1
         self._partial_at = 0
         number = self._utterances_closed
         transcript = self.transcriber.final(utterance)
         events: list[Event] = []
-        if not transcript.words:
-            if self._partial_shown:  # retract the partial of an utterance that turned out empty
-                events.append(
-                    {
-                        "type": "partial",
-                        "utterance": number,
-                        "start": round(utterance.start / PIPELINE_RATE, 3),
-                        "end": round(utterance.end / PIPELINE_RATE, 3),
-                        "text": "",
-                        "stable": "",
-                        "unstable": "",
-                        "speaker": None,
-                    }
-                )
-            self._partial_shown = False
-            return events
+        if not transcript.words and self._partial_shown:  # retract the partial of an empty utterance
+            events.append(
+                {
+                    "type": "partial",
+                    "utterance": number,
+                    "start": round(utterance.start / PIPELINE_RATE, 3),
+                    "end": round(utterance.end / PIPELINE_RATE, 3),
+                    "text": "",
+                    "stable": "",
+                    "unstable": "",
+                    "speaker": None,
+                }
+            )
         self._partial_shown = False
-        self.speakers.advance_to(utterance.end)
-        events.extend(self._roster_changes())
+        if transcript.words:
+            events.extend(self._emit_finals(transcript.words, transcript.language, number, utterance.end))
+        return events
 
-        def speaker_between(start: float, end: float) -> str | None:
-            index = self.speakers.speaker_between(start, end)
+    def _emit_finals(self, words: list[Word], language: str | None, utterance: int, end: int) -> list[Event]:
+        """One final per speaker turn of ``words`` (speech up to stream sample ``end``)."""
+        self.transcriber.remember(words)
+        self.speakers.advance_to(end)
+        events = self._roster_changes()
+
+        def speaker_between(start: float, stop: float) -> str | None:
+            index = self.speakers.speaker_between(start, stop)
             return speaker_id(index) if index is not None else None
 
-        attribute_words(transcript.words, speaker_between)
-        for turn in split_turns(transcript.words):
+        attribute_words(words, speaker_between)
+        for turn in split_turns(words):
             self.finals_sent += 1
             speaker = turn[0].speaker
             events.append(
                 {
                     "type": "final",
                     "id": self.finals_sent,
-                    "utterance": number,
+                    "utterance": utterance,
                     "speaker": speaker,
                     "speaker_name": self.speaker_names.get(speaker) if speaker else None,
                     "start": turn[0].start,
                     "end": turn[-1].end,
                     "text": caption_text(turn),
-                    "language": transcript.language,
+                    "language": language,
                     "words": [
                         {
                             "word": w.text,

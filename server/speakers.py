@@ -265,28 +265,6 @@ class SpeakerTracker:
             self._labels = self._labels[excess:]
             self._labels_start += excess
 
-    def change_point(self, start: int, min_before_s: float = 0.5, min_after_s: float = 1.0) -> int | None:
-        """First speaker change in the committed labels after stream sample ``start``, or None.
-
-        A change needs ``min_before_s`` of the first speaker and then ``min_after_s`` of another
-        (cells without speech are ignored). Returns the stream sample where the second one starts.
-        """
-        first = max(start // CELL_SAMPLES - self._labels_start, 0)
-        last = self.covered // CELL_SAMPLES - self._labels_start
-        cells = np.flatnonzero(self._labels[first:last] >= 0) + first
-        if len(cells) == 0:
-            return None
-        labels = self._labels[cells]
-        cell_s = CELL_SAMPLES / SAMPLE_RATE
-        boundaries = np.flatnonzero(labels[1:] != labels[:-1]) + 1
-        for b in boundaries:
-            before = labels[:b] == labels[b - 1]
-            run_start = b - np.argmin(before[::-1]) if not before.all() else 0
-            after_end = b + (np.argmax(labels[b:] != labels[b]) or len(labels) - b)
-            if (b - run_start) * cell_s >= min_before_s and (after_end - b) * cell_s >= min_after_s:
-                return int(cells[b] + self._labels_start) * CELL_SAMPLES
-        return None
-
     def speaker_between(self, start: float, end: float, search_s: float = 1.0) -> int | None:
         """The session speaker most active in [start, end] seconds (nearest within ``search_s`` if none)."""
         first = int(start * SAMPLE_RATE / CELL_SAMPLES) - self._labels_start

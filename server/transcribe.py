@@ -43,6 +43,8 @@ SILENCE_PHRASES = frozenset(
 )
 SILENCE_PHRASE_MIN_PROBABILITY = 0.75  # a stock phrase must be at least this certain to be kept
 MAX_REPEATS = 2
+OVERLAP_MAX_WORDS = 4  # how many words a commit's lead-in can repeat
+LEAD_IN_MARGIN_S = 0.15  # Whisper's word times are this uncertain around a commit cut
 
 
 @dataclass
@@ -58,9 +60,22 @@ class Word:
 
 @dataclass
 class Partial:
-    text: str
-    stable: str
-    unstable: str
+    """A hypothesis of the open utterance; ``words[:stable_words]`` were agreed by two hypotheses."""
+
+    words: list[Word]
+    stable_words: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def stable(self) -> str:
+        return " ".join(w.text for w in self.words[: self.stable_words])
+
+    @property
+    def unstable(self) -> str:
+        return " ".join(w.text for w in self.words[self.stable_words :])
 
 
 @dataclass
@@ -106,8 +121,16 @@ class UtteranceTranscriber:
         self.language = language
         self.task = task
         self.english_only = language == "en" and task == "transcribe"
-        self._previous_hypothesis: list[str] = []
-        self._stable_words = 0
+        self._previous_hypothesis: list[str] = []  # normalised words of the last partial
+        self._detected_language: str | None = None
+        self._context = ""  # the end of the session's caption text, at most context_chars long
+        self.committed_until = 0.0  # stream seconds already captioned: earlier words are dropped
+        self._committed_tail: list[str] = []  # normalised last words of the last commit
+
+    @property
+    def current_language(self) -> str | None:
+        """The requested language, or the last one Whisper detected."""
+        return self.language or self._detected_language
 
     @property
     def model_name(self) -> str:
@@ -116,62 +139,57 @@ class UtteranceTranscriber:
     def _too_quiet(self, audio: np.ndarray) -> bool:
         return float(np.sqrt(np.mean(audio**2))) < self.config.min_speech_rms if len(audio) else True
 
-    def reset(self) -> None:
-        """Forget the partial hypothesis (the utterance was closed)."""
-        self._previous_hypothesis = []
-        self._stable_words = 0
+    def reset(self, carry_over: list[Word] | None = None) -> None:
+        """Forget the partial hypothesis; ``carry_over``: words after a commit, still to be agreed."""
+        self._previous_hypothesis = [normalise(w.text) for w in carry_over or []]
 
     def partial(self, utterance: Utterance) -> Partial | None:
-        """A greedy hypothesis of the open utterance, split into agreed and unsure words."""
+        """A greedy hypothesis of the open utterance, with word times; agreed words come first."""
         if self._too_quiet(utterance.audio):
             return None
-        segments, _ = self.engine.transcribe(
-            utterance.audio,
-            english_only=self.english_only,
-            language=self.language,
-            task=self.task,
-            beam_size=1,
-            temperature=0.0,
-            without_timestamps=True,
-            condition_on_previous_text=False,
-        )
-        words = " ".join(s.text.strip() for s in segments if not self._is_junk(s)).split()
+        words = self._decode(utterance, beam_size=1, temperature=0.0)
         if not words:
             return None
         agreed = 0
         for old, new in zip(self._previous_hypothesis, words, strict=False):
-            if normalise(old) != normalise(new):
+            if old != normalise(new.text):
                 break
             agreed += 1
-        self._stable_words = min(max(self._stable_words, agreed), len(words))
-        self._previous_hypothesis = words
-        stable, unstable = words[: self._stable_words], words[self._stable_words :]
-        return Partial(text=" ".join(words), stable=" ".join(stable), unstable=" ".join(unstable))
-
-    def _is_junk(self, segment: object) -> bool:
-        no_speech = getattr(segment, "no_speech_prob", 0.0) > self.config.no_speech_threshold
-        unsure = getattr(segment, "avg_logprob", 0.0) < self.config.logprob_threshold
-        repetitive = getattr(segment, "compression_ratio", 0.0) > self.config.compression_ratio_threshold
-        return (no_speech and unsure) or repetitive
+        self._previous_hypothesis = [normalise(w.text) for w in words]
+        return Partial(words, agreed)
 
     def final(self, utterance: Utterance) -> FinalTranscript:
         """Words of a closed utterance with stream timestamps, after the failure guards."""
         self.reset()
         if self._too_quiet(utterance.audio):
             return FinalTranscript([], self.language)
+        words = self._decode(utterance, beam_size=self.config.beam_size, temperature=(0.0, 0.2, 0.4, 0.6))
+        if words and self._is_silence_phrase(words):
+            words = []
+        return FinalTranscript(words, self.current_language)
+
+    def remember(self, words: list[Word]) -> None:
+        """Words that became captions: the prompt context of the next decodes (bounded)."""
+        if self.config.context_chars > 0:
+            text = (self._context + " " + " ".join(w.text for w in words)).strip()
+            self._context = text[-self.config.context_chars :]
+
+    def _decode(self, utterance: Utterance, **options: object) -> list[Word]:
         segments, info = self.engine.transcribe(
             utterance.audio,
+            initial_prompt=self._context or None,
             english_only=self.english_only,
             language=self.language,
             task=self.task,
-            beam_size=self.config.beam_size,
             word_timestamps=True,
             condition_on_previous_text=False,
-            temperature=(0.0, 0.2, 0.4, 0.6),
             no_speech_threshold=self.config.no_speech_threshold,
             log_prob_threshold=self.config.logprob_threshold,
             compression_ratio_threshold=self.config.compression_ratio_threshold,
+            **options,
         )
+        if info is not None and self.language is None:
+            self._detected_language = info.language
         offset = utterance.start / SAMPLE_RATE
         duration = utterance.duration
         words: list[Word] = []
@@ -184,11 +202,31 @@ class UtteranceTranscriber:
                     continue
                 start = offset + min(max(w.start, 0.0), duration)
                 end = offset + min(max(w.end, w.start, 0.0), duration)
+                if end <= self.committed_until - LEAD_IN_MARGIN_S:
+                    continue  # heard in the lead-in before a commit cut: already captioned
+                start = max(start, self.committed_until)
+                end = max(end, start)
                 words.append(Word(text, round(start, 3), round(end, 3), round(float(w.probability), 3)))
-        words = drop_repeats(words)
-        if words and self._is_silence_phrase(words):
-            words = []
-        return FinalTranscript(words, info.language if info is not None else self.language)
+        return drop_repeats(self._drop_committed_overlap(words))
+
+    def _drop_committed_overlap(self, words: list[Word]) -> list[Word]:
+        """Leading words that repeat the end of the committed caption (heard again in the lead-in)."""
+        head = [normalise(w.text) for w in words[:OVERLAP_MAX_WORDS]]
+        for n in range(min(len(self._committed_tail), len(head)), 0, -1):
+            if head[:n] == self._committed_tail[-n:] and words[n - 1].start < self.committed_until + 0.5:
+                return words[n:]
+        return words
+
+    def commit(self, words: list[Word], until: float) -> None:
+        """Words captioned from the open utterance, whose audio ends at ``until`` stream seconds."""
+        self.committed_until = until
+        self._committed_tail = [normalise(w.text) for w in words[-OVERLAP_MAX_WORDS:]]
+
+    def _is_junk(self, segment: object) -> bool:
+        no_speech = getattr(segment, "no_speech_prob", 0.0) > self.config.no_speech_threshold
+        unsure = getattr(segment, "avg_logprob", 0.0) < self.config.logprob_threshold
+        repetitive = getattr(segment, "compression_ratio", 0.0) > self.config.compression_ratio_threshold
+        return (no_speech and unsure) or repetitive
 
     @staticmethod
     def _is_silence_phrase(words: list[Word]) -> bool:

@@ -63,6 +63,11 @@ class UtteranceSegmenter:
     def in_speech(self) -> bool:
         return bool(self._frames)
 
+    @property
+    def trailing_silence_ms(self) -> int:
+        """Unvoiced audio at the end of the open utterance (it may be about to close)."""
+        return self._trailing_unvoiced * self.config.frame_ms
+
     def current(self) -> Utterance | None:
         """The open utterance so far, or None between utterances."""
         if not self._frames:
@@ -120,21 +125,27 @@ class UtteranceSegmenter:
             return self._close(self._quietest_cut())
         return []
 
-    def cut_near(self, sample: int, search_ms: int = 300) -> list[Utterance]:
-        """Close the open utterance at the quietest frame within ``search_ms`` of stream ``sample``.
+    def cut_between(self, first: int, last: int, lead_in_ms: int = 0) -> int:
+        """Drop the open utterance's audio before a pause in stream samples [first, last].
 
-        Used when the speaker changes inside an utterance: the first speaker's words are
-        finalised now, and the rest goes on as a new utterance.
+        Used once the words before the pause were committed: the cut falls after the quietest
+        frame of that range (the gap between two words). The rest stays open, starting
+        ``lead_in_ms`` before the cut (Whisper drops the first word of audio that starts
+        abruptly; the caller ignores words before the cut). Returns the cut's stream sample.
         """
         if not self._frames:
-            return []
-        centre = (sample - self._start) // self.frame_samples
-        reach = max(1, search_ms // self.config.frame_ms)
-        first, last = max(1, centre - reach), min(len(self._frames) - 1, centre + reach)
-        if first > last:
-            return []
-        quietest = min(range(first, last + 1), key=lambda i: float(np.mean(self._frames[i] ** 2)))
-        return self._close(quietest + 1)
+            return first
+        lo = max(1, (first - self._start) // self.frame_samples)
+        hi = min(len(self._frames) - 1, max(lo, (last - self._start) // self.frame_samples))
+        quietest = min(range(lo, hi + 1), key=lambda i: float(np.mean(self._frames[i] ** 2)), default=0)
+        cut_frames = quietest + 1
+        if not 0 < cut_frames < len(self._frames):
+            return first
+        cut = self._start + cut_frames * self.frame_samples
+        drop = max(0, cut_frames - lead_in_ms // self.config.frame_ms)
+        self._start += drop * self.frame_samples
+        self._frames, self._voiced = self._frames[drop:], self._voiced[drop:]
+        return cut
 
     def _quietest_cut(self) -> int:
         """Number of frames to close with, cutting at the quietest recent frame."""

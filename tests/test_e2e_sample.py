@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 async def realtime_result(server, sample_audio, artifacts):
     result = await stream_audio(server.url, iter_pcm_chunks(sample_audio, chunk_ms=100), speed=1.0)
     (artifacts / "sample_realtime.json").write_text(
-        json.dumps({"finals": result.finals, "partials": result.partials, "speakers": result.speakers}, indent=1)
+        json.dumps(
+            {"finals": result.finals, "partials": result.partials, "speakers": result.speakers}, indent=1
+        )
     )
     return result
 

@@ -1,0 +1,209 @@
+"""Bad input over a real WebSocket: each mistake gets a clear error (or a clean close), and the
+server goes on serving other sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import urllib.request
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from parley.client.stream import iter_pcm_chunks, stream_audio
+
+START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "en"}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def strict_server(config, engine) -> AsyncIterator:
+    """A server with small limits, sharing the real models."""
+    from parley.server.app import ParleyServer
+
+    local = dataclasses.replace(
+        config,
+        server=dataclasses.replace(
+            config.server, host="127.0.0.1", port=0, max_sessions=2, max_message_bytes=64 * 1024, max_start_wait_s=1.5
+        ),
+    )
+    async with ParleyServer(local, engine=engine) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def hello_pcm(sample_audio) -> bytes:
+    """'Hello? Hello? Oh, hello.' (6.5 s to 9.0 s of the sample) plus 1 s of silence, as s16le."""
+    speech = np.concatenate([sample_audio[int(6.5 * 16000) : int(9.0 * 16000)], np.zeros(16000, np.float32)])
+    return b"".join(iter_pcm_chunks(speech, chunk_ms=10_000))
+
+
+async def receive_json(ws: ClientConnection, timeout: float = 30.0) -> dict[str, Any]:
+    while True:
+        message = await asyncio.wait_for(ws.recv(), timeout)
+        event = json.loads(message)
+        assert "lag" in event, event
+        if event["type"] != "partial":
+            return event
+
+
+async def receive_until(ws: ClientConnection, kind: str, timeout: float = 60.0) -> list[dict[str, Any]]:
+    events = []
+    while True:
+        event = await receive_json(ws, timeout)
+        events.append(event)
+        if event["type"] == kind:
+            return events
+
+
+async def expect_close(ws: ClientConnection) -> tuple[int | None, str]:
+    with pytest.raises(ConnectionClosed):
+        while True:
+            await asyncio.wait_for(ws.recv(), 10)
+    return ws.close_code, ws.close_reason or ""
+
+
+async def test_healthz_answers_plain_http(strict_server):
+    url = f"http://127.0.0.1:{strict_server.port}/healthz"
+    body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())
+    assert body == b"ok\n"
+
+
+async def test_malformed_json_is_reported_and_the_session_goes_on(strict_server):
+    async with connect(strict_server.url) as ws:
+        await ws.send("{not json")
+        error = await receive_json(ws)
+        assert error["type"] == "error" and error["code"] == "bad_json" and error["fatal"] is False
+        await ws.send("[1, 2]")
+        assert (await receive_json(ws))["code"] == "bad_json"
+        await ws.send(json.dumps(START))
+        assert (await receive_json(ws))["type"] == "ready"
+        await ws.send(json.dumps({"type": "dance"}))
+        error = await receive_json(ws)
+        assert error["code"] == "bad_message" and "dance" in error["message"]
+        await ws.send(json.dumps(START))
+        assert (await receive_json(ws))["code"] == "already_started"
+        await ws.send(json.dumps({"type": "stop"}))
+        done = (await receive_until(ws, "done"))[-1]
+        assert done["finals"] == 0
+        assert (await expect_close(ws))[0] == 1000
+
+
+async def test_audio_before_start_is_refused_but_the_connection_stays(strict_server):
+    async with connect(strict_server.url) as ws:
+        await ws.send(b"\x00\x01" * 100)
+        error = await receive_json(ws)
+        assert error["code"] == "not_started" and not error["fatal"]
+        await ws.send(json.dumps({"type": "stop"}))
+        assert (await receive_json(ws))["code"] == "not_started"
+        await ws.send(json.dumps(START))
+        assert (await receive_json(ws))["type"] == "ready"
+
+
+@pytest.mark.parametrize(
+    ("start", "code"),
+    [
+        ({**START, "encoding": "mp3"}, "unsupported_encoding"),
+        ({**START, "sample_rate": 1234}, "unsupported_sample_rate"),
+        ({**START, "sample_rate": "16000"}, "unsupported_sample_rate"),
+        ({**START, "task": "summarise"}, "bad_message"),
+        ({**START, "language": "English"}, "bad_message"),
+        ({**START, "channels": 6}, "bad_message"),
+    ],
+)
+async def test_an_invalid_start_is_fatal_with_a_clear_reason(strict_server, start, code):
+    async with connect(strict_server.url) as ws:
+        await ws.send(json.dumps(start))
+        error = await receive_json(ws)
+        assert error["code"] == code and error["fatal"] is True
+        assert len(error["message"]) > 20
+        close_code, _ = await expect_close(ws)
+        assert close_code == 1008
+
+
+async def test_oversize_frame_gets_an_error_and_close_1009(strict_server):
+    async with connect(strict_server.url, max_size=None) as ws:
+        await ws.send(json.dumps(START))
+        assert (await receive_json(ws))["type"] == "ready"
+        await ws.send(b"\x00" * (64 * 1024 + 2))
+        error = await receive_json(ws)
+        assert error["code"] == "frame_too_large" and error["fatal"]
+        assert "65536" in error["message"]
+        assert (await expect_close(ws))[0] == 1009
+
+
+async def test_no_start_in_time_is_closed(strict_server):
+    async with connect(strict_server.url) as ws:
+        error = await receive_json(ws)
+        assert error["code"] == "start_timeout"
+        assert (await expect_close(ws))[0] == 1008
+
+
+async def test_frames_that_split_samples_are_carried_over(strict_server, hello_pcm):
+    """Odd-sized frames: the partial sample is completed by the next frame, nothing is lost."""
+    odd_frames = [hello_pcm[i : i + 1001] for i in range(0, len(hello_pcm), 1001)]
+    assert any(len(frame) % 2 for frame in odd_frames)
+    result = await stream_audio(strict_server.url, odd_frames, speed=0)
+    assert not result.errors
+    assert result.done is not None and abs(result.done["duration"] - len(hello_pcm) / 32000) < 0.01
+    text = " ".join(f["text"] for f in result.finals).lower()
+    assert "hello" in text
+
+
+async def test_resampled_float_stereo_is_transcribed(strict_server, hello_pcm):
+    """44.1 kHz float32 stereo in, the same words out."""
+    import soxr
+
+    mono = np.frombuffer(hello_pcm, dtype="<i2").astype(np.float32) / 32768
+    resampled = soxr.resample(mono, 16000, 44100).astype("<f4")
+    stereo = np.repeat(resampled[:, None], 2, axis=1).ravel().astype("<f4").tobytes()
+    frames = [stereo[i : i + 35280] for i in range(0, len(stereo), 35280)]  # 100 ms, 8 bytes per frame
+    result = await stream_audio(
+        strict_server.url, frames, sample_rate=44100, encoding="pcm_f32le", channels=2, speed=0
+    )
+    assert abs(result.done["duration"] - len(mono) / 16000) < 0.05
+    assert "hello" in " ".join(f["text"] for f in result.finals).lower()
+
+
+async def test_a_client_vanishing_mid_utterance_does_not_hurt_the_server(strict_server, hello_pcm):
+    ws = await connect(strict_server.url)
+    await ws.send(json.dumps(START))
+    assert (await receive_json(ws))["type"] == "ready"
+    await ws.send(hello_pcm[: len(hello_pcm) // 2])  # stop mid-word
+    await asyncio.sleep(0.2)
+    ws.transport.abort()  # no close frame: the TCP connection just dies
+    for _ in range(50):
+        if not strict_server.connections:
+            break
+        await asyncio.sleep(0.1)
+    assert not strict_server.connections, "the dead session was not cleaned up"
+    frames = [hello_pcm[i : i + 3200] for i in range(0, len(hello_pcm), 3200)]
+    result = await stream_audio(strict_server.url, frames, speed=0)
+    assert result.done is not None and result.finals
+
+
+async def test_session_limit_refuses_with_1013(strict_server):
+    first, second = await connect(strict_server.url), await connect(strict_server.url)
+    try:
+        for ws in (first, second):
+            await ws.send(json.dumps(START))
+            assert (await receive_json(ws))["type"] == "ready"
+        async with connect(strict_server.url) as third:
+            close_code, reason = await expect_close(third)
+        assert close_code == 1013
+        assert "try again later" in reason
+    finally:
+        await first.close()
+        await second.close()
+    for _ in range(50):  # capacity comes back once they leave
+        if not strict_server.connections:
+            break
+        await asyncio.sleep(0.1)
+    async with connect(strict_server.url) as ws:
+        await ws.send(json.dumps(START))
+        assert (await receive_json(ws))["type"] == "ready"

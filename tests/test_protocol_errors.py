@@ -29,7 +29,12 @@ async def strict_server(config, engine) -> AsyncIterator:
     local = dataclasses.replace(
         config,
         server=dataclasses.replace(
-            config.server, host="127.0.0.1", port=0, max_sessions=2, max_message_bytes=64 * 1024, max_start_wait_s=1.5
+            config.server,
+            host="127.0.0.1",
+            port=0,
+            max_sessions=2,
+            max_message_bytes=64 * 1024,
+            max_start_wait_s=1.5,
         ),
     )
     async with ParleyServer(local, engine=engine) as running:

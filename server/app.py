@@ -196,19 +196,25 @@ class Connection:
             return True
 
     async def _serve_session(self) -> None:
+        """Run reader and processor together; whichever fails first ends the session."""
         processor = asyncio.create_task(self._process(), name=f"process-{self.session_id}")
+        reader = asyncio.create_task(self._read(), name=f"read-{self.session_id}")
         try:
-            stopped = await self._read()
+            await asyncio.wait({reader, processor}, return_when=asyncio.FIRST_COMPLETED)
+            if processor.done():  # the processor only ends early by failing
+                processor.result()
+            stopped = await reader
             self._stopping = True
             self._work.set()
             await processor
             if stopped:
                 await self._finish()
         finally:
-            if not processor.done():
-                processor.cancel()
-                with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                    await processor
+            for task in (reader, processor):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                        await task
 
     async def _read(self) -> bool:
         """Reader task body: returns True on ``stop``; raises ConnectionClosed if the client vanishes."""

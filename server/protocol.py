@@ -7,9 +7,10 @@ into an ``error`` message (and, when fatal, a close code).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
+
+from faster_whisper.tokenizer import _LANGUAGE_CODES
 
 from parley.config import Config
 from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
@@ -17,7 +18,7 @@ from parley.server.session import SessionOptions
 
 PROTOCOL_VERSION = 1
 TASKS = ("transcribe", "translate")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+WHISPER_LANGUAGES = frozenset(_LANGUAGE_CODES)
 
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
@@ -95,10 +96,10 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
     if channels not in (1, 2) or isinstance(channels, bool):
         raise fail("bad_message", f"channels must be 1 or 2 (got {channels!r})")
     language = message.get("language", config.asr.language)
-    if language is not None and (not isinstance(language, str) or not LANGUAGE_CODE.match(language)):
+    if language is not None and (not isinstance(language, str) or language not in WHISPER_LANGUAGES):
         raise fail(
             "bad_message",
-            f"language must be an ISO 639-1 code such as 'en', or null to detect (got {language!r})",
+            f"language must be a code Whisper knows, e.g. 'en' or 'fr', or null to detect; got {language!r}",
         )
     task = message.get("task", "transcribe")
     if task not in TASKS:

@@ -118,6 +118,7 @@ async def test_audio_before_start_is_refused_but_the_connection_stays(strict_ser
         ({**START, "sample_rate": "16000"}, "unsupported_sample_rate"),
         ({**START, "task": "summarise"}, "bad_message"),
         ({**START, "language": "English"}, "bad_message"),
+        ({**START, "language": "xx"}, "bad_message"),
         ({**START, "channels": 6}, "bad_message"),
     ],
 )
@@ -212,3 +213,28 @@ async def test_session_limit_refuses_with_1013(strict_server):
     async with connect(strict_server.url) as ws:
         await ws.send(json.dumps(START))
         assert (await receive_json(ws))["type"] == "ready"
+
+
+async def test_a_failing_session_ends_alone(strict_server, hello_pcm, monkeypatch):
+    """A bug in one session's pipeline: that session gets `internal` and close 1011, the other is served."""
+    from parley.server.session import Session
+
+    real_step = Session.step
+
+    def step(self, max_seconds: float = 1.0):
+        if self.options.language == "fr":
+            raise RuntimeError("injected failure")
+        return real_step(self, max_seconds)
+
+    monkeypatch.setattr(Session, "step", step)
+    frames = [hello_pcm[i : i + 3200] for i in range(0, len(hello_pcm), 3200)]
+    async with connect(strict_server.url) as failing:
+        await failing.send(json.dumps({**START, "language": "fr"}))
+        assert (await receive_json(failing))["type"] == "ready"
+        healthy = asyncio.create_task(stream_audio(strict_server.url, frames, speed=2.0))
+        await failing.send(hello_pcm[:3200])
+        error = await receive_json(failing)
+        assert error["code"] == "internal" and error["fatal"]
+        assert (await expect_close(failing))[0] == 1011
+        result = await healthy
+    assert result.done is not None and "hello" in " ".join(f["text"] for f in result.finals).lower()

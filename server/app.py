@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import signal
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
@@ -23,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from parley.config import Config
+from parley.models.bundle import ModelMissingError
 from parley.server.engine import Engine
 from parley.server.protocol import (
     CLOSE_INTERNAL,
@@ -296,6 +298,9 @@ def serve_forever(config: Config) -> int:
 
     try:
         asyncio.run(main())
+    except ModelMissingError as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         log.error("cannot serve on %s:%s: %s", config.server.host, config.server.port, exc)
         return 1

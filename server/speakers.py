@@ -84,8 +84,8 @@ class OnlineClusters:
         window saw (the weight of a centroid update, so overlapping windows do not count audio
         twice; default: all of it). Local speakers of one window are different people, so they go
         to different session speakers whenever the similarities allow it. Only confident matches
-        (``match_threshold``) move a centroid. With ``commit=False`` nothing changes: no centroid
-        moves and no speaker is created (such an embedding gets None).
+        (``match_threshold``) move a centroid. With ``commit=False`` no centroid moves and no
+        speaker is created (such an embedding gets None), except the session's very first one.
         """
         new_seconds = list(seconds) if new_seconds is None else new_seconds
         result: list[int | None] = [None] * len(embeddings)
@@ -114,10 +114,11 @@ class OnlineClusters:
             can_create = self.count < cfg.max_speakers and (
                 self.count == 0 or seconds[i] >= cfg.new_speaker_min_s
             )
-            # Far from everyone, or the only close speaker is already another voice of this window.
+            # Far from everyone, or close (not confidently) only to speakers that are already
+            # other voices of this window.
             best_free = max((float(sims[j]) for j in free), default=-1.0)
-            distinct = best_free < cfg.match_threshold and best_any < cfg.match_threshold
-            if can_create and (best_any < cfg.new_speaker_threshold or (distinct and not free)):
+            distinct = best_free < cfg.new_speaker_threshold and best_any < cfg.match_threshold
+            if can_create and (best_any < cfg.new_speaker_threshold or distinct):
                 if not commit and self.count:  # provisional: only the very first speaker may appear
                     continue
                 result[i] = self._create(embeddings[i], seconds[i])

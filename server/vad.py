@@ -53,6 +53,8 @@ class UtteranceSegmenter:
         self._remainder = np.zeros(0, dtype=np.float32)
         self._clock = 0  # stream sample index where the next frame starts
         self._preroll: deque[np.ndarray] = deque(maxlen=max(1, config.preroll_ms // config.frame_ms))
+        self._preroll_voiced: deque[bool] = deque(maxlen=self._preroll.maxlen)
+        self.max_frames = int(config.max_utterance_s * 1000) // config.frame_ms  # an utterance's frame cap
         self._onset: deque[bool] = deque(maxlen=max(1, config.onset_window_ms // config.frame_ms))
         self._frames: list[np.ndarray] = []  # the open utterance, frame by frame
         self._voiced: list[bool] = []
@@ -106,12 +108,13 @@ class UtteranceSegmenter:
         self._clock += len(frame)
         if not self._frames:
             self._preroll.append(frame)
+            self._preroll_voiced.append(voiced)
             self._onset.append(voiced)
             if sum(self._onset) * self.config.frame_ms >= self.config.onset_ms:
-                self._frames = list(self._preroll)
-                self._voiced = [False] * (len(self._frames) - 1) + [True]
+                self._frames, self._voiced = list(self._preroll), list(self._preroll_voiced)
                 self._start = frame_start + len(frame) - sum(len(f) for f in self._frames)
                 self._preroll.clear()
+                self._preroll_voiced.clear()
                 self._onset.clear()
                 self._trailing_unvoiced = 0
             return []
@@ -121,7 +124,7 @@ class UtteranceSegmenter:
         if self._trailing_unvoiced * self.config.frame_ms >= self.config.hangover_ms:
             keep = KEEP_TRAILING_MS // self.config.frame_ms
             return self._close(len(self._frames) - self._trailing_unvoiced + keep)
-        if len(self._frames) * self.config.frame_ms >= self.config.max_utterance_s * 1000:
+        if len(self._frames) >= self.max_frames:
             return self._close(self._quietest_cut())
         return []
 
@@ -150,9 +153,10 @@ class UtteranceSegmenter:
     def _quietest_cut(self) -> int:
         """Number of frames to close with, cutting at the quietest recent frame."""
         search = max(1, int(self.config.cut_search_s * 1000 / self.config.frame_ms))
-        first = max(1, len(self._frames) - search)
-        best, best_score = len(self._frames), float("inf")
-        for i in range(first, len(self._frames)):
+        last = min(len(self._frames), self.max_frames)
+        first = max(1, last - search)
+        best, best_score = last, float("inf")
+        for i in range(first, last):
             rms = float(np.sqrt(np.mean(self._frames[i] ** 2)) + 1e-9)
             score = rms * (1.0 if not self._voiced[i] else 4.0)  # prefer pauses over speech
             if score < best_score:
@@ -173,6 +177,7 @@ class UtteranceSegmenter:
             self._frames, self._voiced = [], []
             for frame in rest[-self._preroll.maxlen :] if rest else []:
                 self._preroll.append(frame)
+                self._preroll_voiced.append(False)
             self._onset.clear()
         self._trailing_unvoiced = 0
         if voiced_ms < self.config.min_utterance_ms:

@@ -1,0 +1,168 @@
+"""Client PCM bytes -> 16 kHz mono float32 (:class:`parley.server.audio.PcmDecoder`).
+
+Frames may split a sample anywhere (the partial bytes wait for the next frame); stereo is averaged;
+f32 input is sanitised; other rates are resampled with a streaming resampler whose output must not
+depend on how the stream was cut.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from parley.server.audio import PIPELINE_RATE, PcmDecoder
+
+
+def decode_all(decoder: PcmDecoder, pieces: list[bytes]) -> np.ndarray:
+    out = [decoder.decode(p) for p in pieces] + [decoder.flush()]
+    assert all(o.dtype == np.float32 and o.ndim == 1 for o in out)
+    return np.concatenate(out)
+
+
+def split_at(data: bytes, positions: list[int]) -> list[bytes]:
+    bounds = [0, *positions, len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def random_pieces(data: bytes, rng: np.random.Generator, low: int, high: int) -> list[bytes]:
+    """``data`` cut into consecutive pieces of ``low``..``high`` bytes."""
+    positions, at = [], 0
+    while True:
+        at += int(rng.integers(low, high + 1))
+        if at >= len(data):
+            return split_at(data, positions)
+        positions.append(at)
+
+
+@pytest.fixture
+def s16() -> tuple[bytes, np.ndarray]:
+    """Random 16-bit samples (full range, both extremes included) and their expected float values."""
+    values = np.random.default_rng(1).integers(-32768, 32768, 101).astype("<i2")
+    values[:2] = (-32768, 32767)
+    return values.tobytes(), values.astype(np.float32) / 32768.0
+
+
+def test_s16le_one_frame(s16) -> None:
+    data, expected = s16
+    decoder = PcmDecoder("pcm_s16le", 16000)
+    np.testing.assert_array_equal(decode_all(decoder, [data]), expected)
+    assert decoder.input_samples == len(expected)
+
+
+def test_s16le_split_at_every_odd_byte(s16) -> None:
+    """Cutting the stream in the middle of any sample gives exactly the samples of one frame."""
+    data, expected = s16
+    for position in range(1, len(data), 2):
+        decoder = PcmDecoder("pcm_s16le", 16000)
+        first = decoder.decode(data[:position])
+        assert len(first) == position // 2  # the odd byte waits
+        np.testing.assert_array_equal(decode_all(decoder, [data[position:]]), expected[len(first) :])
+        np.testing.assert_array_equal(first, expected[: len(first)])
+    every_odd = split_at(data, list(range(1, len(data), 2)))
+    np.testing.assert_array_equal(decode_all(PcmDecoder("pcm_s16le", 16000), every_odd), expected)
+
+
+def test_f32le_split_in_pieces_of_one_to_three_bytes() -> None:
+    """f32 cut into 1-3 byte pieces (no piece holds a whole sample) decodes to the same samples."""
+    rng = np.random.default_rng(2)
+    values = rng.uniform(-1, 1, 333).astype("<f4")
+    data = values.tobytes()
+    whole = decode_all(PcmDecoder("pcm_f32le", 16000), [data])
+    np.testing.assert_array_equal(whole, values)
+    for low, high in ((1, 1), (1, 3), (2, 3), (3, 3)):
+        pieces = random_pieces(data, rng, low, high)
+        np.testing.assert_array_equal(decode_all(PcmDecoder("pcm_f32le", 16000), pieces), values)
+
+
+def test_trailing_partial_sample_is_dropped_at_flush() -> None:
+    decoder = PcmDecoder("pcm_s16le", 16000)
+    assert len(decoder.decode(np.array([100, 200], "<i2").tobytes() + b"\x01")) == 2
+    assert len(decoder.flush()) == 0
+    assert len(decoder.decode(b"\x02")) == 0  # the odd byte was forgotten, not completed
+
+
+@pytest.mark.parametrize("encoding", ["pcm_s16le", "pcm_f32le"])
+def test_stereo_is_averaged(encoding: str) -> None:
+    """Interleaved stereo becomes the mean of the channels, also across a split frame."""
+    left = np.array([1000, -2000, 32767, 0, 300], dtype=np.float32) / 32768.0
+    right = np.array([3000, 2000, 32767, -8000, -300], dtype=np.float32) / 32768.0
+    interleaved = np.stack([left, right], axis=1).reshape(-1)
+    if encoding == "pcm_s16le":
+        data = np.round(interleaved * 32768.0).astype("<i2").tobytes()
+    else:
+        data = interleaved.astype("<f4").tobytes()
+    expected = (left + right) / 2
+    for pieces in ([data], split_at(data, [3, 7, 10])):  # splits inside a sample and between channels
+        decoder = PcmDecoder(encoding, 16000, channels=2)
+        np.testing.assert_allclose(decode_all(decoder, pieces), expected, atol=1e-7)
+        assert decoder.input_samples == len(left)
+
+
+def test_f32_non_finite_and_out_of_range_are_sanitised() -> None:
+    """NaN -> 0, +inf -> 1, -inf -> -1, and values beyond full scale are clipped to [-1, 1]."""
+    values = np.array([np.nan, np.inf, -np.inf, 0.5, 3.0, -7.0], dtype="<f4")
+    out = decode_all(PcmDecoder("pcm_f32le", 16000), [values.tobytes()])
+    np.testing.assert_array_equal(out, np.array([0.0, 1.0, -1.0, 0.5, 1.0, -1.0], dtype=np.float32))
+    assert np.all(np.isfinite(out))
+
+
+def sine(rate: int, seconds: float, frequency: float = 440.0, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(round(rate * seconds)) / rate
+    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize("rate", [48000, 44100, 8000])
+def test_resampling_to_16k_keeps_length_and_pitch(rate: int) -> None:
+    """2 s at ``rate`` give 2 s at 16 kHz (within a few samples, after flush), and a 440 Hz tone
+    is still a 440 Hz tone (FFT peak) at about the same level."""
+    tone = sine(rate, 2.0)
+    pieces = random_pieces(tone.astype("<f4").tobytes(), np.random.default_rng(3), 1000, 9000)
+    out = decode_all(PcmDecoder("pcm_f32le", rate), pieces)
+    assert abs(len(out) - 2 * PIPELINE_RATE) <= 4
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
+    peak_hz = np.argmax(spectrum) * PIPELINE_RATE / len(out)
+    assert peak_hz == pytest.approx(440.0, abs=1.0)
+    middle = out[PIPELINE_RATE // 2 : -PIPELINE_RATE // 2]
+    assert float(np.sqrt(np.mean(middle**2))) == pytest.approx(0.5 / np.sqrt(2), rel=0.02)
+
+
+def test_resampling_does_not_depend_on_chunking() -> None:
+    """The resampler keeps its state between frames: odd byte splits give the same output (up to
+    float rounding) as one frame."""
+    data = (sine(48000, 1.0, 1000.0) * 32767).astype("<i2").tobytes()
+    whole = decode_all(PcmDecoder("pcm_s16le", 48000), [data])
+    pieces = random_pieces(data, np.random.default_rng(4), 1, 2001)
+    chunked = decode_all(PcmDecoder("pcm_s16le", 48000), pieces)
+    assert len(chunked) == len(whole)
+    np.testing.assert_allclose(chunked, whole, atol=1e-5)
+
+
+def test_16k_input_is_passed_through() -> None:
+    values = np.random.default_rng(5).uniform(-1, 1, 1000).astype("<f4")
+    decoder = PcmDecoder("pcm_f32le", 16000)
+    np.testing.assert_array_equal(decoder.decode(values.tobytes()), values)
+    assert len(decoder.flush()) == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "rate", "channels", "message"),
+    [
+        ("pcm_u8", 16000, 1, "encoding"),
+        ("opus", 16000, 1, "encoding"),
+        ("pcm_s16le", 7999, 1, "sample_rate"),
+        ("pcm_s16le", 192001, 1, "sample_rate"),
+        ("pcm_s16le", 0, 1, "sample_rate"),
+        ("pcm_f32le", 16000, 0, "channels"),
+        ("pcm_f32le", 16000, 3, "channels"),
+    ],
+)
+def test_invalid_parameters_raise(encoding: str, rate: int, channels: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PcmDecoder(encoding, rate, channels)
+
+
+def test_valid_extremes_accepted() -> None:
+    for rate in (8000, 192000):
+        PcmDecoder("pcm_s16le", rate, 2)

@@ -198,8 +198,8 @@ class UtteranceTranscriber:
                 continue
             for w in segment.words or []:
                 text = w.word.strip()
-                if not text:
-                    continue
+                if not normalise(text):
+                    continue  # punctuation alone is no word (Whisper emits ". ." on noise)
                 start = offset + min(max(w.start, 0.0), duration)
                 end = offset + min(max(w.end, w.start, 0.0), duration)
                 if end <= self.committed_until - LEAD_IN_MARGIN_S:

@@ -185,7 +185,9 @@ class SpeakerTracker:
             self._analyse(end_sample, commit=False)
 
     def _analyse(self, window_end: int, commit: bool) -> None:
-        window_start = max(self._audio_start, window_end - self.window_samples)
+        # a provisional window only needs context for the audio past the grid: half a window
+        span = self.window_samples if commit else max(self.window_samples // 2, window_end - self.covered)
+        window_start = max(self._audio_start, window_end - span)
         audio = self._audio[window_start - self._audio_start : window_end - self._audio_start]
         min_samples = int(MIN_WINDOW_S * SAMPLE_RATE)
         if len(audio) < min_samples:

@@ -147,7 +147,7 @@ class UtteranceTranscriber:
         """A greedy hypothesis of the open utterance, with word times; agreed words come first."""
         if self._too_quiet(utterance.audio):
             return None
-        words = self._decode(utterance, beam_size=1, temperature=0.0)
+        words = self._decode(utterance, beam_size=self.config.partial_beam_size, temperature=0.0)
         if not words:
             return None
         agreed = 0

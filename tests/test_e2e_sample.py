@@ -20,8 +20,18 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-async def realtime_result(server, sample_audio, artifacts):
+async def realtime_result(server, sample_audio, sample, artifacts):
     result = await stream_audio(server.url, iter_pcm_chunks(sample_audio, chunk_ms=100), speed=1.0)
+    latencies = sorted(final["emitted_at"] - final["end"] for final in result.finals)
+    metrics = {
+        "wer": word_error_rate(stm_text(sample.stm), " ".join(final["text"] for final in result.finals)),
+        "der": diarization_error_rate(rttm_annotation(sample.rttm), finals_annotation(result.finals)),
+        "speakers": sorted(result.speakers),
+        "latency_final_median": statistics.median(latencies),
+        "latency_final_max": latencies[-1],
+        "finals": len(result.finals),
+    }
+    (artifacts / "sample_metrics.json").write_text(json.dumps(metrics, indent=1))
     (artifacts / "sample_realtime.json").write_text(
         json.dumps(
             {"finals": result.finals, "partials": result.partials, "speakers": result.speakers}, indent=1

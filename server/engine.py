@@ -102,10 +102,6 @@ class Engine:
     def asr_name(self, english_only: bool) -> str:
         return self.config.models.asr if english_only else self.config.models.asr_multilingual
 
-    def is_english_only(self, english_only: bool) -> bool:
-        """Whether the model that would serve this request only knows English."""
-        return self.whisper(english_only).model.is_multilingual is False
-
     # -- inference -------------------------------------------------------------------------------
 
     def _account(self, stage: str, started: float) -> None:

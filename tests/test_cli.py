@@ -73,3 +73,39 @@ async def test_a_missing_model_names_the_fetch_command(tmp_path: Path):
     code, _, stderr = await run_parley("serve", "--config", str(config), "--port", "0")
     assert code == 2
     assert "parley models fetch" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.slow
+async def test_serve_runs_the_service_until_interrupted(sample_audio):
+    """`parley serve` as its own process: health check, one session, clean exit on SIGINT."""
+    import signal
+    import socket
+    import urllib.request
+
+    from parley.client.stream import iter_pcm_chunks, stream_audio
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        *PARLEY, "serve", "--port", str(port), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        health = f"http://127.0.0.1:{port}/healthz"
+        for _ in range(120):
+            try:
+                body = await asyncio.to_thread(lambda: urllib.request.urlopen(health, timeout=1).read())
+                break
+            except OSError:
+                await asyncio.sleep(0.5)
+        else:
+            pytest.fail("parley serve did not answer /healthz within a minute")
+        assert body == b"ok\n"
+        hello = sample_audio[int(6.5 * 16000) : int(9.5 * 16000)]
+        result = await stream_audio(f"ws://127.0.0.1:{port}/", iter_pcm_chunks(hello), speed=0)
+        assert "hello" in " ".join(f["text"] for f in result.finals).lower()
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert f"listening on ws://127.0.0.1:{port}/" in stdout.decode()

@@ -40,7 +40,8 @@ class ModelsConfig:
     hf_token: str | None = None
     device: str = "cpu"  # "cpu", "cuda" or "auto"
     compute_type: str = "int8"  # CTranslate2 compute type for Whisper on CPU
-    cpu_threads: int = 2  # intra-op threads per inference call
+    cpu_threads: int = 2  # CTranslate2 (Whisper) threads per decode
+    torch_threads: int = 1  # torch threads (segmentation, embeddings); more collide with Whisper's pool
 
 
 @dataclass

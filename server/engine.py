@@ -53,7 +53,6 @@ class Engine:
         self._whisper_lock = threading.Lock()
         self.stage_seconds: dict[str, float] = defaultdict(float)  # cumulative inference time by stage
         self._stats_lock = threading.Lock()
-        torch.set_num_threads(max(1, config.models.cpu_threads))
         started = time.perf_counter()
         models_dir = config.models_dir()
         self.segmentation = self._load_pyannote(config.models.segmentation, models_dir, "pytorch_model.bin")
@@ -61,6 +60,8 @@ class Engine:
         self._powerset = Powerset(len(spec.classes), spec.powerset_max_classes) if spec.powerset else None
         self.embedding = self._load_embedding(config.models.embedding, models_dir)
         self.whisper(english_only=True)  # load the default ASR model now, the multilingual one on demand
+        # after loading: pyannote/lightning reset torch's thread count while loading a checkpoint
+        torch.set_num_threads(max(1, config.models.torch_threads))
         log.info("models loaded in %.1f s on %s", time.perf_counter() - started, self.device)
 
     # -- loading ---------------------------------------------------------------------------------

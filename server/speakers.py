@@ -30,7 +30,6 @@ from parley.server.engine import SAMPLE_RATE, Engine
 
 CELL_SAMPLES = 320  # label timeline resolution: 20 ms
 TIMELINE_KEEP_S = 120.0  # labels older than this are dropped
-MIN_WINDOW_S = 2.0  # shorter windows (stream start/end) are zero-padded to this
 CENTROID_MAX_WEIGHT_S = 120.0  # a centroid remembers about this much speech, then adapts
 
 
@@ -185,13 +184,15 @@ class SpeakerTracker:
             self._analyse(end_sample, commit=False)
 
     def _analyse(self, window_end: int, commit: bool) -> None:
-        # a provisional window only needs context for the audio past the grid: half a window
+        # A provisional window only needs context for the audio past the grid: half a window.
+        # Windows keep fixed lengths (zeros before the stream's first sample): the models run
+        # much faster on input shapes they have seen before.
         span = self.window_samples if commit else max(self.window_samples // 2, window_end - self.covered)
-        window_start = max(self._audio_start, window_end - span)
-        audio = self._audio[window_start - self._audio_start : window_end - self._audio_start]
-        min_samples = int(MIN_WINDOW_S * SAMPLE_RATE)
-        if len(audio) < min_samples:
-            audio = np.concatenate([audio, np.zeros(min_samples - len(audio), dtype=np.float32)])
+        window_start = window_end - span
+        available_from = max(self._audio_start, window_start)
+        audio = self._audio[available_from - self._audio_start : window_end - self._audio_start]
+        if available_from > window_start:
+            audio = np.concatenate([np.zeros(available_from - window_start, dtype=np.float32), audio])
         activity = self.engine.segment(audio)  # (frames, locals)
         grid = self.engine.frame_grid
         frame_times = window_start / SAMPLE_RATE + grid.first_center + grid.step * np.arange(len(activity))

@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.parley-installed
 
-.PHONY: setup models demo serve test lint clean
+.PHONY: setup models system-deps demo serve test lint clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ models: $(INSTALLED)
 
 setup: $(INSTALLED) models
 
+# Debian packages the tests need: a real MQTT broker
+system-deps:
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mosquitto)
+
 demo: setup
 	$(BIN)/parley stream sample --out demo.srt
 
@@ -31,7 +36,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup lint
+test: setup system-deps lint
 	$(BIN)/pytest
 
 clean:

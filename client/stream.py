@@ -165,6 +165,7 @@ async def stream_audio(
     language: Language = SERVER_DEFAULT,
     task: str = "transcribe",
     partials: bool = True,
+    session_name: str | None = None,
     speed: float = 1.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     ready_timeout: float = READY_TIMEOUT_S,
@@ -177,7 +178,8 @@ async def stream_audio(
     async iterator. ``speed`` 0 sends as fast as the server accepts (TCP back-pressure); otherwise
     chunk *k* leaves no earlier than ``audio seconds before k / speed`` after the first chunk, on a
     monotonic clock, so pacing does not drift. ``language`` None asks the server to detect the
-    language; :data:`SERVER_DEFAULT` leaves it to the server's configuration. ``on_event`` is
+    language; :data:`SERVER_DEFAULT` leaves it to the server's configuration. ``session_name``
+    names the session on the server's MQTT topics. ``on_event`` is
     called with every server message as it arrives (finals and partials with ``emitted_at``).
 
     Returns once the server has sent ``done``. Raises StreamError, carrying what was received, on a
@@ -188,6 +190,8 @@ async def stream_audio(
         raise ValueError(f"speed must be 0 (as fast as possible) or positive, got {speed}")
     session = _Session(sample_rate * channels * BYTES_PER_SAMPLE[encoding], on_event)
     start = _start_message(sample_rate, encoding, channels, language, task, partials)
+    if session_name is not None:
+        start["session"] = session_name
     try:
         websocket = await connect(url, max_size=MAX_INCOMING_BYTES, compression=None)
     except (OSError, InvalidURI, InvalidHandshake, TimeoutError) as exc:
@@ -336,6 +340,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "source",
         help="audio or video file to stream, - for raw PCM on stdin, or 'sample' for the bundled sample",
     )
+    parser.add_argument("--session", help="a name for the session (its MQTT topics), e.g. a meeting id")
     parser.add_argument("--url", help="server to use, ws://HOST:PORT (default: start one in this process)")
     parser.add_argument(
         "--speed",
@@ -428,6 +433,7 @@ async def _run(args: argparse.Namespace, config: Config, source: _Source, view: 
                 language=_language_choice(args.language),
                 task=args.task,
                 partials=not args.no_partials,
+                session_name=args.session,
                 speed=args.speed,
                 on_event=view.handle if view is not None else None,
             )

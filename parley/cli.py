@@ -22,12 +22,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_arg(serve)
     serve.add_argument("--host", help="interface to bind (default from config: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default from config: 8765)")
+    serve.add_argument(
+        "--mqtt", metavar="URL", help="also publish captions to this broker (mqtt://host:port)"
+    )
 
     stream = commands.add_parser("stream", help="stream an audio file (or stdin) and print live captions")
     _add_config_arg(stream)
     from parley.client.stream import add_arguments as add_stream_arguments
 
     add_stream_arguments(stream)
+
+    listen = commands.add_parser("listen", help="print (and save) live captions from the MQTT bus")
+    _add_config_arg(listen)
+    from parley.client.listen import add_arguments as add_listen_arguments
+
+    add_listen_arguments(listen)
 
     models = commands.add_parser("models", help="provision the offline model bundle")
     _add_config_arg(models)
@@ -41,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet_command = args.command in ("stream", "models")  # their own output is the interface
+    quiet_command = args.command in ("stream", "models", "listen")  # their own output is the interface
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING if quiet_command else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -61,11 +70,17 @@ def main(argv: list[str] | None = None) -> int:
             config.server.host = args.host
         if args.port is not None:
             config.server.port = args.port
+        if args.mqtt:
+            config.mqtt.url = args.mqtt
         return serve_forever(config)
     if args.command == "stream":
         from parley.client.stream import run as run_stream
 
         return run_stream(args, config)
+    if args.command == "listen":
+        from parley.client.listen import run as run_listen
+
+        return run_listen(args, config)
     if args.command == "models":
         from parley.models import fetch
 

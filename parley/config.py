@@ -104,6 +104,29 @@ class SpeakersConfig:
 
 
 @dataclass
+class MqttConfig:
+    """Publishing captions to an MQTT broker (off while ``url`` is null).
+
+    Topics, under ``topic_prefix``: ``sessions/<name>/events`` (session start/stop),
+    ``sessions/<name>/captions`` (finals), ``sessions/<name>/speakers`` (roster),
+    ``sessions/<name>/partials`` (only with ``partials: true``). See docs/mqtt.md.
+    """
+
+    url: str | None = None  # mqtt://host[:1883] or mqtts://host[:8883]; null: no publishing
+    client_id: str | None = None  # null: parley-<random>
+    username: str | None = None
+    password: str | None = None
+    tls_ca: str | None = None  # CA bundle for mqtts:// (default: the system's)
+    qos: int = 1  # 0, 1 or 2
+    topic_prefix: str = "parley"
+    retain: str = "roster"  # "none", "roster" (retain speakers and session events) or "all"
+    partials: bool = False  # also publish partials
+    queue_size: int = 10000  # messages held while the broker is away; beyond it the oldest are dropped
+    reconnect_min_s: float = 0.5  # first reconnect delay, doubled up to reconnect_max_s
+    reconnect_max_s: float = 10.0
+
+
+@dataclass
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -111,6 +134,7 @@ class Config:
     vad: VadConfig = field(default_factory=VadConfig)
     asr: AsrConfig = field(default_factory=AsrConfig)
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
 
     def models_dir(self) -> Path:
         """The offline model cache."""
@@ -174,7 +198,8 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Load a YAML file (default: the bundled ``default.yaml``) into a :class:`Config`.
 
-    Environment overrides: ``PARLEY_MODELS`` (model cache), ``PARLEY_HF_TOKEN`` / ``HF_TOKEN``.
+    Environment overrides: ``PARLEY_MODELS`` (model cache), ``PARLEY_HF_TOKEN`` / ``HF_TOKEN``,
+    ``PARLEY_MQTT_URL``, ``PARLEY_MQTT_USERNAME``, ``PARLEY_MQTT_PASSWORD``.
     """
     env = dict(os.environ) if env is None else env
     source = Path(path) if path else DEFAULT_CONFIG
@@ -192,6 +217,13 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     if config.models.cache_dir is None:
         xdg = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")) / ".cache")
         config.models.cache_dir = str(Path(xdg) / "parley" / "models")
+    for key, attribute in (
+        ("PARLEY_MQTT_URL", "url"),
+        ("PARLEY_MQTT_USERNAME", "username"),
+        ("PARLEY_MQTT_PASSWORD", "password"),
+    ):
+        if env.get(key):
+            setattr(config.mqtt, attribute, env[key])
     token = env.get("PARLEY_HF_TOKEN") or env.get("HF_TOKEN")
     if token and not config.models.hf_token:
         config.models.hf_token = token

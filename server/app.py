@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import signal
@@ -26,6 +27,7 @@ from websockets.http11 import Request, Response
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
 from parley.server.engine import Engine
+from parley.server.mqtt import CaptionPublisher
 from parley.server.protocol import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
@@ -42,6 +44,7 @@ from parley.server.protocol import (
 from parley.server.session import Session
 
 log = logging.getLogger(__name__)
+EVENT_TYPES = ("session_start", "session_stop")  # published on <prefix>/sessions/<name>/events
 
 
 class ParleyServer:
@@ -57,6 +60,7 @@ class ParleyServer:
         self.connections: set[Connection] = set()
         self._server: Server | None = None
         self.port: int | None = None
+        self.publisher = CaptionPublisher(config.mqtt) if config.mqtt.url else None
 
     @property
     def url(self) -> str:
@@ -76,12 +80,16 @@ class ParleyServer:
             max_size=2 * self.config.server.max_message_bytes,
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
+        if self.publisher is not None:
+            self.publisher.start()
         log.info("serving on %s (max %d sessions)", self.url, self.config.server.max_sessions)
 
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self.publisher is not None:
+            await self.publisher.close()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
@@ -126,19 +134,40 @@ class Connection:
         self._progress = asyncio.Event()  # the processor consumed audio (releases back-pressure)
         self._stopping = False
 
+    @property
+    def session_name(self) -> str:
+        """The client's name for the session (MQTT topics), else its id."""
+        if self.session is not None and self.session.options.name:
+            return self.session.options.name
+        return self.session_id
+
     async def send(self, event: dict[str, Any]) -> None:
+        """To the client, and to the MQTT bus first (so a vanished client loses nothing there)."""
         lag = self.session.lag if self.session is not None else 0.0
-        await self.websocket.send(json.dumps({**event, "lag": lag}))
+        message = {**event, "lag": lag}
+        self._publish(event["type"], message)
+        await self.websocket.send(json.dumps(message))
+
+    def _publish(self, kind: str, message: dict[str, Any]) -> None:
+        publisher = self.server.publisher
+        topic = {"final": "captions", "speakers": "speakers", "partial": "partials"}.get(kind)
+        if publisher is None or self.session is None or (topic is None and kind not in EVENT_TYPES):
+            return
+        payload = {**message, "session": self.session_name, "session_id": self.session_id}
+        publisher.publish(self.session_name, topic or "events", payload)
 
     async def fail(self, error: ProtocolError) -> None:
         await self.send(error.event())
         await self.websocket.close(error.close_code, error.message[:120])
 
     async def run(self) -> None:
+        reason = "error"
         try:
             if await self._await_start():
                 await self._serve_session()
+                reason = "done"
         except ConnectionClosed:
+            reason = "client_gone"
             log.info("session %s: client went away", self.session_id)
         except Exception:
             log.exception("session %s failed", self.session_id)
@@ -147,6 +176,10 @@ class Connection:
                 await self.websocket.close(CLOSE_INTERNAL, "internal error")
             except ConnectionClosed:
                 pass
+        finally:
+            if self.session is not None:
+                finals = self.session.finals_sent
+                self._publish("session_stop", {"type": "session_stop", "reason": reason, "finals": finals})
 
     async def _await_start(self) -> bool:
         """Read until a valid ``start``; returns False when the connection ended instead."""
@@ -195,6 +228,10 @@ class Connection:
                 }
             )
             log.info("session %s started: %s", self.session_id, options)
+            self._publish(
+                "session_start",
+                {"type": "session_start", "options": dataclasses.asdict(options), "lag": 0.0},
+            )
             return True
 
     async def _serve_session(self) -> None:

@@ -14,6 +14,7 @@ from faster_whisper.tokenizer import _LANGUAGE_CODES
 
 from parley.config import Config
 from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
+from parley.server.mqtt import SessionNameError, validate_session_name
 from parley.server.session import SessionOptions
 
 PROTOCOL_VERSION = 1
@@ -107,6 +108,12 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
     partials = message.get("partials", True)
     if not isinstance(partials, bool):
         raise fail("bad_message", f"partials must be true or false (got {partials!r})")
+    name = message.get("session")
+    if name is not None:
+        try:
+            validate_session_name(name)
+        except SessionNameError as exc:
+            raise fail("bad_message", f"invalid session name: {exc}") from None
     return SessionOptions(
         sample_rate=rate,
         encoding=encoding,
@@ -114,4 +121,5 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
         language=language,
         task=task,
         partials=partials,
+        name=name,
     )

@@ -39,6 +39,7 @@ class SessionOptions:
     language: str | None = "en"
     task: str = "transcribe"
     partials: bool = True
+    name: str | None = None  # the client's name for the session (MQTT topics); None: the session id
 
 
 class Session:

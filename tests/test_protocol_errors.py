@@ -119,6 +119,8 @@ async def test_audio_before_start_is_refused_but_the_connection_stays(strict_ser
         ({**START, "task": "summarise"}, "bad_message"),
         ({**START, "language": "English"}, "bad_message"),
         ({**START, "language": "xx"}, "bad_message"),
+        ({**START, "session": "news/+/live"}, "bad_message"),
+        ({**START, "session": "room//2"}, "bad_message"),
         ({**START, "channels": 6}, "bad_message"),
     ],
 )

@@ -36,6 +36,7 @@ from parley.server.protocol import (
     CLOSE_TRY_AGAIN,
     PROTOCOL_VERSION,
     ProtocolError,
+    Rename,
     Start,
     Stop,
     error_event,
@@ -286,8 +287,21 @@ class Connection:
                 continue
             if isinstance(parsed, Stop):
                 return True
+            if isinstance(parsed, Rename):
+                await self._rename(parsed)
+                continue
             await self.send(error_event("already_started", "this session has already started", False))
         return False
+
+    async def _rename(self, rename: Rename) -> None:
+        assert self.session is not None
+        if rename.speaker not in self.session.speaker_names:
+            known = ", ".join(self.session.speaker_names) or "none yet"
+            await self.send(
+                error_event("unknown_speaker", f"no speaker {rename.speaker!r} (known: {known})", False)
+            )
+            return
+        await self.send(self.session.rename_speaker(rename.speaker, rename.name))
 
     async def _process(self) -> None:
         """Processor task body: step the session in the inference pool, send its events."""

@@ -52,7 +52,16 @@ class Stop:
     pass
 
 
-ClientMessage = Start | Stop
+@dataclass
+class Rename:
+    """Give session speaker ``speaker`` (e.g. ``S1``) a display name; later output carries it."""
+
+    speaker: str
+    name: str
+
+
+ClientMessage = Start | Stop | Rename
+MAX_SPEAKER_NAME = 64
 
 
 def error_event(code: str, message: str, fatal: bool) -> dict[str, Any]:
@@ -72,7 +81,20 @@ def parse_text(text: str, config: Config) -> ClientMessage:
         return Start(parse_start(message, config))
     if kind == "stop":
         return Stop()
-    raise ProtocolError("bad_message", f"unknown message type {kind!r}; expected 'start' or 'stop'")
+    if kind == "rename":
+        return parse_rename(message)
+    raise ProtocolError("bad_message", f"unknown message type {kind!r}; expected 'start', 'stop' or 'rename'")
+
+
+def parse_rename(message: dict[str, Any]) -> Rename:
+    speaker, name = message.get("speaker"), message.get("name")
+    if not isinstance(speaker, str) or not speaker:
+        raise ProtocolError("bad_message", "rename needs 'speaker', a speaker id such as 'S1'")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_SPEAKER_NAME:
+        raise ProtocolError("bad_message", f"rename needs 'name', 1 to {MAX_SPEAKER_NAME} characters")
+    if any(ord(c) < 32 for c in name):
+        raise ProtocolError("bad_message", "a speaker name cannot contain control characters")
+    return Rename(speaker, name.strip())
 
 
 def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:

@@ -265,12 +265,18 @@ class Session:
             )
         return events
 
+    def rename_speaker(self, speaker: str, name: str) -> Event:
+        """The client named a speaker: later finals carry the name; returns the new roster."""
+        self.speaker_names[speaker] = name
+        return self._roster()
+
+    def _roster(self) -> Event:
+        return {"type": "speakers", "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()]}
+
     def _roster_changes(self) -> list[Event]:
         count = self.speakers.clusters.count
         if count == len(self.speaker_names):
             return []
         for index in range(len(self.speaker_names), count):
             self.speaker_names[speaker_id(index)] = f"Speaker {index + 1}"
-        return [
-            {"type": "speakers", "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()]}
-        ]
+        return [self._roster()]

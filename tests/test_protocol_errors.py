@@ -240,3 +240,28 @@ async def test_a_failing_session_ends_alone(strict_server, hello_pcm, monkeypatc
         assert (await expect_close(failing))[0] == 1011
         result = await healthy
     assert result.done is not None and "hello" in " ".join(f["text"] for f in result.finals).lower()
+
+
+async def test_renamed_speaker_is_carried_by_later_finals(strict_server, sample_audio):
+    pcm = b"".join(iter_pcm_chunks(sample_audio[int(6.5 * 16000) : 20 * 16000], chunk_ms=10_000))
+    frames = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
+    async with connect(strict_server.url) as ws:
+        await ws.send(json.dumps(START))
+        assert (await receive_json(ws))["type"] == "ready"
+        for frame in frames[:80]:  # 8 s: enough for a first speaker
+            await ws.send(frame)
+        events = await receive_until(ws, "speakers")
+        await ws.send(json.dumps({"type": "rename", "speaker": "S9", "name": "Nobody"}))
+        error = (await receive_until(ws, "error"))[-1]
+        assert error["code"] == "unknown_speaker" and not error["fatal"] and "S1" in error["message"]
+        await ws.send(json.dumps({"type": "rename", "speaker": "S1"}))
+        assert (await receive_until(ws, "error"))[-1]["code"] == "bad_message"
+        await ws.send(json.dumps({"type": "rename", "speaker": "S1", "name": "  Diane "}))
+        roster = (await receive_until(ws, "speakers"))[-1]
+        assert {"id": "S1", "name": "Diane"} in roster["speakers"]
+        for frame in frames[80:]:
+            await ws.send(frame)
+        await ws.send(json.dumps({"type": "stop"}))
+        events = await receive_until(ws, "done")
+    later_finals = [e for e in events if e["type"] == "final" and e["speaker"] == "S1"]
+    assert later_finals and all(f["speaker_name"] == "Diane" for f in later_finals)

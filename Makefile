@@ -21,10 +21,15 @@ models: $(INSTALLED)
 
 setup: $(INSTALLED) models
 
-# Debian packages the tests need: a real MQTT broker
+# Debian packages the tests need: a real MQTT broker and a real browser (Debian's Chromium)
+SYSTEM_PACKAGES := mosquitto chromium
 system-deps:
-	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || \
-		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mosquitto)
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
 
 demo: setup
 	$(BIN)/parley stream sample --out demo.srt

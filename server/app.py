@@ -17,7 +17,6 @@ import signal
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -26,6 +25,7 @@ from websockets.http11 import Request, Response
 
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
+from parley.server import http
 from parley.server.engine import Engine
 from parley.server.mqtt import CaptionPublisher
 from parley.server.protocol import (
@@ -102,9 +102,7 @@ class ParleyServer:
         await self.close()
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        if request.path.split("?")[0] == "/healthz":
-            return connection.respond(HTTPStatus.OK, "ok\n")
-        return None
+        return http.respond(connection, request)
 
     async def _handle(self, websocket: ServerConnection) -> None:
         if len(self.connections) >= self.config.server.max_sessions:

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.certs import TestCertificates
+
 MOSQUITTO_PATHS = ("/usr/sbin/mosquitto", "/usr/bin/mosquitto")
 
 
@@ -28,16 +30,21 @@ def free_port() -> int:
 class Mosquitto:
     """``start``/``kill``/``stop`` a broker on 127.0.0.1:``port``, persisting sessions in ``folder``."""
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(self, folder: Path, port: int | None = None, tls: TestCertificates | None = None) -> None:
         self.folder = folder
         self.port = port or free_port()
+        self.tls = tls
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "mosquitto.conf"
+        tls_lines = f"cafile {tls.ca}\ncertfile {tls.cert}\nkeyfile {tls.key}\n" if tls else ""
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "persistence true\n"
+            + tls_lines
+            + "allow_anonymous true\n"
+            # as root, mosquitto drops to its own user, which cannot read the tests' private files
+            + "user root\n"
+            + "persistence true\n"
             f"persistence_location {folder}/\n"
             "autosave_interval 1\n"
             "log_type error\n"
@@ -46,7 +53,7 @@ class Mosquitto:
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self.process = subprocess.Popen(

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import ssl
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,17 +22,22 @@ from parley.config import Config
 from parley.server.app import ParleyServer
 from parley.server.mqtt import parse_broker_url
 from tests.broker import Mosquitto
+from tests.certs import make_certificates
 
 pytestmark = pytest.mark.slow
 Messages = list[tuple[str, dict[str, Any]]]
 
 
 @contextlib.asynccontextmanager
-async def parley_server(config: Config, engine, broker_url: str) -> AsyncIterator[ParleyServer]:
+async def parley_server(
+    config: Config, engine, broker_url: str, tls_ca: Path | None = None
+) -> AsyncIterator[ParleyServer]:
     local = dataclasses.replace(
         config,
         server=dataclasses.replace(config.server, host="127.0.0.1", port=0),
-        mqtt=dataclasses.replace(config.mqtt, url=broker_url, reconnect_max_s=1.0),
+        mqtt=dataclasses.replace(
+            config.mqtt, url=broker_url, reconnect_max_s=1.0, tls_ca=str(tls_ca) if tls_ca else None
+        ),
     )
     async with ParleyServer(local, engine=engine) as server:
         yield server
@@ -48,14 +54,15 @@ def broker(tmp_path: Path):
 class Subscriber:
     """A plain MQTT client collecting JSON messages until a condition holds."""
 
-    def __init__(self, broker_url: str, topic: str) -> None:
+    def __init__(self, broker_url: str, topic: str, ca: Path | None = None) -> None:
         self.address = parse_broker_url(broker_url)
         self.topic = topic
+        self.tls = ssl.create_default_context(cafile=str(ca)) if ca else None
         self.messages: Messages = []
         self.subscribed = asyncio.Event()
 
     async def run(self, until: Callable[[Messages], bool], timeout: float = 90) -> Messages:
-        async with aiomqtt.Client(self.address.host, self.address.port) as client:
+        async with aiomqtt.Client(self.address.host, self.address.port, tls_context=self.tls) as client:
             await client.subscribe(self.topic, qos=1)
             self.subscribed.set()
             async with asyncio.timeout(timeout):
@@ -214,3 +221,22 @@ async def test_parley_listen_writes_srt_with_speaker_names(config, engine, broke
     srt = out.read_text()
     assert srt.count(" --> ") == len(result.finals)
     assert "Speaker 1: " in srt and "Speaker 2: " in srt
+
+
+async def test_mqtts_with_a_private_ca(config, engine, tmp_path, sample_audio):
+    """mqtts:// with `mqtt.tls_ca`: the broker's certificate is verified against the given CA."""
+    certificates = make_certificates(tmp_path / "tls")
+    broker = Mosquitto(tmp_path / "tls-broker", tls=certificates)
+    broker.start()
+    try:
+        subscriber = Subscriber(broker.url, "parley/sessions/tls/#", ca=certificates.ca)
+        hello = sample_audio[int(6.5 * 16000) : int(9.5 * 16000)]
+        async with parley_server(config, engine, broker.url, tls_ca=certificates.ca) as server:
+            collecting = asyncio.create_task(subscriber.run(session_stopped, timeout=60))
+            await asyncio.wait_for(subscriber.subscribed.wait(), 10)
+            result = await stream_audio(server.url, iter_pcm_chunks(hello), speed=0, session_name="tls")
+            messages = await collecting
+    finally:
+        broker.stop()
+    captions = [m for t, m in messages if t.endswith("/captions")]
+    assert [c["id"] for c in captions] == [f["id"] for f in result.finals] and captions

@@ -1,0 +1,113 @@
+"""The caption page in a real browser (Debian's Chromium, headless) whose microphone is the
+two-speaker sample: captions of both speakers appear, a rename sticks, the SRT download carries it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+@pytest.fixture
+async def browser_page(sample):
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Chromium is not installed: `make test` installs it (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={sample.wav}%noloop"],
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+            yield page
+        finally:
+            await browser.close()
+
+
+async def test_microphone_captions_rename_and_srt_download(server, browser_page, artifacts):
+    page = browser_page
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    await page.goto(f"http://127.0.0.1:{server.port}/")
+    await page.click("#start")
+    await page.wait_for_selector('#status[data-state="live"]', timeout=20_000)
+    # the 30 s sample plays in real time; both voices must show up, with their words
+    await page.wait_for_selector('.caption[data-speaker="S2"]', timeout=60_000)
+    await page.wait_for_function(
+        "[...document.querySelectorAll('.caption .text')].some(e => /hear that/i.test(e.textContent))",
+        timeout=60_000,
+    )
+    transcript = " ".join(await page.locator("#transcript .caption .text").all_inner_texts()).lower()
+    for words in ("hello", "diane in new jersey", "originally from chicago", "yankee"):
+        assert words in transcript, (words, transcript)
+    assert await page.locator('.caption[data-speaker="S1"]').count() > 0
+
+    await page.locator('.caption[data-speaker="S1"] .speaker').first.click()
+    await page.fill(".rename-input", "Diane")
+    await page.press(".rename-input", "Enter")
+    await page.wait_for_function(
+        "[...document.querySelectorAll('.caption[data-speaker=\"S1\"] .speaker')]"
+        ".every(e => e.textContent.trim() === 'Diane')",
+        timeout=10_000,
+    )
+    await page.click("#stop")
+    await page.wait_for_selector('#status[data-state="idle"]', timeout=30_000)
+    await page.screenshot(path=str(artifacts / "browser.png"), full_page=False)
+
+    async with page.expect_download() as download_info:
+        await page.click("#download-srt")
+    download = await download_info.value
+    srt = Path(await download.path()).read_text()
+    (artifacts / "browser-transcript.srt").write_text(srt)
+    assert "Diane: " in srt and " --> " in srt
+    assert not [line for line in console if line.startswith("error")], console
+
+
+async def test_denied_microphone_gets_a_clear_message(server, sample):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        # no --use-fake-ui-for-media-stream: the permission prompt is answered "block"
+        flags = [f for f in CHROMIUM_FLAGS if f != "--use-fake-ui-for-media-stream"]
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"http://127.0.0.1:{server.port}/")
+            await page.click("#start")
+            await page.wait_for_selector('#status[data-state="error"]', timeout=15_000)
+            message = (await page.locator("#status").inner_text()).lower()
+            assert "microphone" in message and "denied" in message
+        finally:
+            await browser.close()
+
+
+async def test_dropped_socket_reconnects_and_keeps_the_transcript(server, browser_page):
+    page = browser_page
+    await page.goto(f"http://127.0.0.1:{server.port}/")
+    await page.click("#start")
+    await page.wait_for_selector(".caption", timeout=40_000)
+    before = await page.locator(".caption").count()
+    for connection in list(server.connections):  # the network blinks: TCP dies, no close frame
+        connection.websocket.transport.abort()
+    await page.wait_for_selector('#status[data-state="reconnecting"]', timeout=10_000)
+    await page.wait_for_selector('#status[data-state="live"]', timeout=20_000)
+    assert await page.locator(".caption").count() >= before  # what was on screen stays
+    await page.wait_for_function(f"document.querySelectorAll('.caption').length > {before}", timeout=40_000)
+    await page.click("#stop")

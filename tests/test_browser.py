@@ -111,3 +111,25 @@ async def test_dropped_socket_reconnects_and_keeps_the_transcript(server, browse
     assert await page.locator(".caption").count() >= before  # what was on screen stays
     await page.wait_for_function(f"document.querySelectorAll('.caption').length > {before}", timeout=40_000)
     await page.click("#stop")
+
+
+async def test_uploaded_file_is_streamed_and_captioned(server, browser_page, sample_audio, tmp_path):
+    """No microphone: a file chosen on the page goes through the same protocol."""
+    import wave
+
+    clip = tmp_path / "hello.wav"
+    hello = (sample_audio[int(6.5 * 16000) : int(10.2 * 16000)] * 32767).astype("<i2")
+    with wave.open(str(clip), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(hello.tobytes())
+    page = browser_page
+    await page.goto(f"http://127.0.0.1:{server.port}/")
+    await page.set_input_files("#file", str(clip))
+    await page.click("#stream-file")
+    await page.wait_for_function(
+        "[...document.querySelectorAll('.caption .text')].some(e => /were there/i.test(e.textContent))",
+        timeout=40_000,
+    )
+    await page.wait_for_selector('#status[data-state="idle"]', timeout=30_000)

@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.parley-installed
 
-.PHONY: setup models system-deps demo serve test lint clean
+.PHONY: setup models system-deps demo serve test lint bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,9 @@ models: $(INSTALLED)
 
 setup: $(INSTALLED) models
 
-# Debian packages the tests need: a real MQTT broker and a real browser (Debian's Chromium)
-SYSTEM_PACKAGES := mosquitto chromium
+# Debian packages the tests need: a real MQTT broker, a real browser (Debian's Chromium),
+# and espeak-ng + sox for the synthetic benchmark conversations
+SYSTEM_PACKAGES := mosquitto chromium espeak-ng sox
 system-deps:
 	@missing=""; \
 	for package in $(SYSTEM_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
@@ -46,3 +47,7 @@ test: setup system-deps lint
 
 clean:
 	rm -rf $(VENV) test-artifacts
+
+# Benchmark: streaming vs the offline baseline on the bundled sample; refreshes the README table
+bench: setup system-deps
+	$(BIN)/parley bench --suite sample --out bench-results --update-readme README.md

@@ -38,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_listen_arguments(listen)
 
+    bench = commands.add_parser(
+        "bench", help="measure accuracy, latency and capacity against the offline baseline"
+    )
+    _add_config_arg(bench)
+    from parley.bench.cli import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench)
+
     models = commands.add_parser("models", help="provision the offline model bundle")
     _add_config_arg(models)
     models_commands = models.add_subparsers(dest="models_command", required=True)
@@ -50,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet_command = args.command in ("stream", "models", "listen")  # their own output is the interface
+    quiet_command = args.command in (
+        "stream",
+        "models",
+        "listen",
+        "bench",
+    )  # their own output is the interface
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING if quiet_command else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -81,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         from parley.client.listen import run as run_listen
 
         return run_listen(args, config)
+    if args.command == "bench":
+        from parley.bench.cli import run as run_bench
+
+        return run_bench(args, config)
     if args.command == "models":
         from parley.models import fetch
 

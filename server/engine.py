@@ -8,6 +8,7 @@ across sessions or a GPU would slot in.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -53,6 +54,9 @@ class Engine:
         self._whisper_lock = threading.Lock()
         self.stage_seconds: dict[str, float] = defaultdict(float)  # cumulative inference time by stage
         self._stats_lock = threading.Lock()
+        # pyannote.audio 4 sends usage telemetry to its vendor by default; a speech service must not
+        # phone home with its users' sessions (and our machines have no route out anyway)
+        os.environ["PYANNOTE_METRICS_ENABLED"] = "false"
         started = time.perf_counter()
         models_dir = config.models_dir()
         self.segmentation = self._load_pyannote(config.models.segmentation, models_dir, "pytorch_model.bin")

@@ -1,0 +1,1 @@
+"""`parley bench`: streaming Parley measured against an offline baseline on the same models."""

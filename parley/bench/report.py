@@ -1,0 +1,120 @@
+"""Bench results for people: a Markdown table and a plot."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def _fmt(value: Any, digits: int = 3, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def markdown(result: dict[str, Any], command: str) -> str:
+    """The summary table, with the machine and the date."""
+    machine = result["machine"]
+    summary = result["summary"]
+    streaming, offline = summary["streaming"], summary.get("offline", {})
+    rows = [
+        ("WER", "wer", 3, ""),
+        ("DER (collar 0.5 s, overlap scored)", "der", 3, ""),
+        ("· missed / false alarm / confusion", None, 3, ""),
+        ("cpWER (speaker-attributed)", "cpwer", 3, ""),
+        ("speaker count error (mean per file)", "speaker_count_error", 2, ""),
+        ("final-caption latency p50 / p95", None, 2, " s"),
+        ("first-partial latency p50 / p95", None, 2, " s"),
+        ("real-time factor (CPU s / audio s)", "rtf", 2, ""),
+        ("peak RSS of the server", "peak_rss_mb", 0, " MB"),
+    ]
+    lines = [
+        f"Measured by `{command}` on {machine['date']}: {machine['cores']} cores ({machine['cpu']}), "
+        f"{machine['memory_gb']} GB, no GPU; {summary['files']} file(s), "
+        f"{summary['audio_seconds']:.0f} s of audio.",
+        "",
+        "| metric | streaming (Parley) | offline baseline |",
+        "|---|---|---|",
+    ]
+    for label, key, digits, unit in rows:
+        if label.startswith("·"):
+            s = " / ".join(
+                _fmt(streaming.get(k), digits) for k in ("der_missed", "der_false_alarm", "der_confusion")
+            )
+            o = " / ".join(
+                _fmt(offline.get(k), digits) for k in ("der_missed", "der_false_alarm", "der_confusion")
+            )
+        elif key is None:
+            kind = "final" if "final" in label else "first_partial"
+            p50, p95 = streaming.get(f"latency_{kind}_p50"), streaming.get(f"latency_{kind}_p95")
+            s = f"{_fmt(p50, digits)} / {_fmt(p95, digits)}{unit}"
+            o = "–"
+        else:
+            s = _fmt(streaming.get(key), digits, unit)
+            o = _fmt(offline.get(key), digits, unit) if key in offline else "–"
+        lines.append(f"| {label} | {s} | {o} |")
+    if result.get("capacity"):
+        lines += ["", "| concurrent real-time sessions | final latency p95 | real time |", "|---|---|---|"]
+        for row in result["capacity"]:
+            verdict = "yes" if row["real_time"] else "no"
+            lines.append(f"| {row['streams']} | {_fmt(row['latency_final_p95'], 2, ' s')} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict[str, Any], reference_turns: list[tuple[float, float, str]], path: Path) -> None:
+    """Latency distributions, and who-spoke-when for the first file: reference, streaming, offline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    first = result["files"][0]
+    figure, (latency_axis, timeline_axis) = plt.subplots(
+        2, 1, figsize=(11, 7), gridspec_kw={"height_ratios": [1, 1.1]}
+    )
+    finals = [x for f in result["files"] for x in f["streaming"]["final_latencies"]]
+    partials = [x for f in result["files"] for x in f["streaming"]["first_partial_latencies"]]
+    bins = [i * 0.25 for i in range(0, 33)]
+    latency_axis.hist(
+        finals, bins=bins, alpha=0.75, label=f"final caption (n={len(finals)})", color="#3b5bdb"
+    )
+    latency_axis.hist(
+        partials, bins=bins, alpha=0.6, label=f"first partial (n={len(partials)})", color="#12b886"
+    )
+    latency_axis.set_xlabel("latency (s)")
+    latency_axis.set_ylabel("captions")
+    latency_axis.set_title("Streaming latency")
+    latency_axis.legend()
+
+    rows = [("reference", reference_turns), ("streaming", first["streaming"]["turns"])]
+    if first.get("offline"):
+        rows.append(("offline", first["offline"]["turns"]))
+    palette = ["#3b5bdb", "#12b886", "#f76707", "#ae3ec9", "#e03131", "#1098ad", "#74b816", "#f59f00"]
+    for row, (_, turns) in enumerate(rows):
+        speakers = sorted({speaker for _, _, speaker in turns})
+        for start, end, speaker in turns:
+            colour = palette[speakers.index(speaker) % len(palette)]
+            timeline_axis.barh(row, end - start, left=start, height=0.6, color=colour)
+    timeline_axis.set_yticks(range(len(rows)), [label for label, _ in rows])
+    timeline_axis.invert_yaxis()
+    timeline_axis.set_xlabel("time (s)")
+    timeline_axis.set_title(f"Who spoke when: {first['name']} (colours: speakers in order of their labels)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def update_readme(readme: Path, table: str) -> bool:
+    """Replace the text between the bench markers in the README; False if the markers are missing."""
+    text = readme.read_text()
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        return False
+    readme.write_text(pattern.sub(f"{README_START}\n{table}{README_END}", text))
+    return True

@@ -32,6 +32,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--update-readme", type=Path, metavar="README", help="write the table into this README"
     )
+    soak = parser.add_argument_group("soak (one long session; memory over time, no accuracy run)")
+    soak.add_argument(
+        "--soak", action="store_true", help="stream the sample repeated through one session at full speed"
+    )
+    soak.add_argument(
+        "--soak-minutes", type=_positive_float, metavar="MIN", help="audio to stream (default 60)"
+    )
+    soak.add_argument(
+        "--soak-interval",
+        type=_positive_float,
+        metavar="S",
+        help="wall seconds between RSS samples of the server (default 60)",
+    )
+
+
+def _positive_float(text: str) -> float:
+    """argparse type: a float > 0."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
 
 
 def select_files(args: argparse.Namespace, config: Config) -> list[BenchFile]:
@@ -67,7 +88,54 @@ def select_files(args: argparse.Namespace, config: Config) -> list[BenchFile]:
     return files
 
 
+def run_soak_command(args: argparse.Namespace, config: Config) -> int:
+    """``parley bench --soak``: the soak run alone, written to ``soak.json``, ``soak.md``, ``soak.png``."""
+    from parley.bench.soak import SOAK_END, SOAK_START, SoakOptions, run_soak, write_soak
+
+    ignored = [
+        flag
+        for flag, given in (
+            ("--suite", args.suite),
+            ("--only", args.only),
+            ("--audio", args.audio),
+            ("--streams", args.streams != 1),
+            ("--find-capacity", args.find_capacity),
+        )
+        if given
+    ]
+    if ignored:
+        print(
+            f"parley bench --soak: ignoring {', '.join(ignored)} (the soak streams the sample)",
+            file=sys.stderr,
+        )
+    options = SoakOptions(
+        minutes=args.soak_minutes if args.soak_minutes is not None else SoakOptions.minutes,
+        interval_s=args.soak_interval if args.soak_interval is not None else SoakOptions.interval_s,
+    )
+    try:
+        result = run_soak(config, options, progress=lambda line: print(line, flush=True))
+    except Exception as exc:  # the server or the session failed: say so, in one line
+        print(f"parley bench --soak: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    json_path, md_path, png_path, table = write_soak(result, args.out, command.strip())
+    print(table)
+    print(f"parley bench: wrote {json_path}, {md_path}, {png_path}")
+    if args.update_readme and not update_readme(args.update_readme, table, SOAK_START, SOAK_END):
+        print(
+            f"parley bench: no {SOAK_START} ... {SOAK_END} markers in {args.update_readme}; "
+            "README not updated",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.soak:
+        return run_soak_command(args, config)
+    if args.soak_minutes is not None or args.soak_interval is not None:
+        print("parley bench: --soak-minutes and --soak-interval need --soak", file=sys.stderr)
+        return 2
     try:
         files = select_files(args, config)
     except (ValueError, FileNotFoundError) as exc:

@@ -110,11 +110,12 @@ def plot(result: dict[str, Any], reference_turns: list[tuple[float, float, str]]
     plt.close(figure)
 
 
-def update_readme(readme: Path, table: str) -> bool:
-    """Replace the text between the bench markers in the README; False if the markers are missing."""
+def update_readme(readme: Path, table: str, start: str = README_START, end: str = README_END) -> bool:
+    """Replace the text between the ``start`` and ``end`` markers (by default the bench markers) in
+    the README; False, and the file untouched, if the markers are missing."""
     text = readme.read_text()
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
         return False
-    readme.write_text(pattern.sub(f"{README_START}\n{table}{README_END}", text))
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{table}{end}", text))
     return True

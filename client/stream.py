@@ -13,7 +13,9 @@ import contextlib
 import dataclasses
 import enum
 import json
+import os
 import signal
+import ssl
 import sys
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
@@ -22,7 +24,7 @@ from typing import Any, BinaryIO, Final, Literal, TypeAlias
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from parley.config import Config
 from parley.samples import SAMPLE_ALIAS, pyannote_sample
@@ -99,20 +101,41 @@ def iter_pcm_chunks(
         yield np.clip(np.round(chunk * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
-class _Session:
-    """The state one session shares between its sender and its receiver."""
+RESUMABLE_ERRORS = frozenset({"slow_reader"})  # fatal for the connection, not for the session
+RESEND_PIECE_BYTES = 32_000  # audio resent after a resume goes in frames of at most this size
+MAX_UNACKED_S = 120.0  # audio held for resending; a server that acknowledges nothing past it is given up
 
-    def __init__(self, bytes_per_second: float, on_event: Callable[[dict[str, Any]], None] | None):
+
+class _Dropped(Exception):
+    """The connection broke without ending the session: reconnect and resume it."""
+
+
+class _Session:
+    """The state one session shares between its connections, its sender and its receiver."""
+
+    def __init__(
+        self, bytes_per_second: float, frame_bytes: int, on_event: Callable[[dict[str, Any]], None] | None
+    ):
         self.result = StreamResult()
         self.bytes_per_second = bytes_per_second
-        self.bytes_sent = 0
+        self.frame_bytes = frame_bytes  # bytes of one sample of every channel (the unit of `ack`)
+        self.bytes_sent = 0  # audio handed to a socket (each byte counted once, resends aside)
+        self.unacked = bytearray()  # audio sent but not yet acknowledged (resent after a resume)
+        self.unacked_from = 0  # byte offset of unacked[0] in the stream
+        self.audio_ended = False  # the source is exhausted (then `stop` is due)
+        self.in_hand: bytes | None = None  # taken from the source, not yet sent
         self.fatal: dict[str, Any] | None = None
+        self.last_final_id = 0
         self._on_event = on_event
 
     @property
     def seconds_sent(self) -> float:
         """Seconds of audio sent so far."""
         return self.bytes_sent / self.bytes_per_second
+
+    @property
+    def session_id(self) -> str | None:
+        return self.result.ready.get("session_id")
 
     def failure(self, message: str) -> StreamError:
         """A StreamError carrying the result so far (and the server's fatal error, when it sent one)."""
@@ -121,10 +144,34 @@ class _Session:
             return StreamError(reason, self.result, self.fatal.get("code"))
         return StreamError(message, self.result)
 
-    def record(self, raw: str | bytes) -> dict[str, Any]:
-        """Parse one server message, file it in the result, pass it to ``on_event``, and return it."""
+    def sent(self, chunk: bytes) -> None:
+        """``chunk`` is about to go out: keep it until the server acknowledges it."""
+        self.unacked += chunk
+        self.bytes_sent += len(chunk)
+        if len(self.unacked) > MAX_UNACKED_S * self.bytes_per_second:
+            raise self.failure(f"the server acknowledged no audio for {MAX_UNACKED_S:.0f} s")
+
+    def acknowledge(self, samples: int) -> None:
+        """The server holds the first ``samples`` samples: forget them."""
+        upto = samples * self.frame_bytes
+        if upto > self.unacked_from:
+            drop = min(upto - self.unacked_from, len(self.unacked))
+            del self.unacked[:drop]
+            self.unacked_from += drop
+
+    def record(self, raw: str | bytes) -> dict[str, Any] | None:
+        """Parse one server message, file it in the result, pass it to ``on_event``, and return it.
+
+        A final replayed after a resume that was already received is dropped (None).
+        """
         message = self._parse(raw)
         kind = message["type"]
+        if isinstance(message.get("ack"), int):
+            self.acknowledge(message["ack"])
+        if kind == "final" and isinstance(message.get("id"), int):
+            if message["id"] <= self.last_final_id:
+                return None
+            self.last_final_id = message["id"]
         if kind in ("final", "partial"):
             message = {**message, "emitted_at": self.seconds_sent}
             (self.result.finals if kind == "final" else self.result.partials).append(message)
@@ -132,7 +179,7 @@ class _Session:
             self.result.speakers = {entry["id"]: entry["name"] for entry in message.get("speakers", [])}
         elif kind == "error":
             self.result.errors.append(message)
-            if message.get("fatal"):
+            if message.get("fatal") and message.get("code") not in RESUMABLE_ERRORS:
                 self.fatal = message
         elif kind == "ready":
             self.result.ready = message
@@ -170,6 +217,10 @@ async def stream_audio(
     on_event: Callable[[dict[str, Any]], None] | None = None,
     ready_timeout: float = READY_TIMEOUT_S,
     done_timeout: float = DONE_TIMEOUT_S,
+    token: str | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    resume: bool = True,
+    on_connection: Callable[[ClientConnection], None] | None = None,
 ) -> StreamResult:
     """Run one session: send ``start``, the audio ``chunks`` paced at ``speed`` × real time, ``stop``.
 
@@ -181,26 +232,102 @@ async def stream_audio(
     language; :data:`SERVER_DEFAULT` leaves it to the server's configuration. ``session_name``
     names the session on the server's MQTT topics. ``on_event`` is
     called with every server message as it arrives (finals and partials with ``emitted_at``).
+    ``token`` is sent as ``Authorization: Bearer``; ``ssl_context`` verifies a ``wss://`` server.
+
+    With ``resume`` (the default), a connection that breaks mid-session is re-opened with backoff
+    and the session resumed (``docs/protocol.md``): the server replays the finals missed, the audio
+    it had not acknowledged is sent again, and the result is that of an unbroken session.
+    ``on_connection`` is called with every new connection (tests cut them).
 
     Returns once the server has sent ``done``. Raises StreamError, carrying what was received, on a
-    fatal server error, a close before ``done``, a connection failure, or no ``ready``/``done``
-    within ``ready_timeout``/``done_timeout`` seconds.
+    fatal server error, a close before ``done`` that cannot be resumed, a connection failure, or no
+    ``ready``/``done`` within ``ready_timeout``/``done_timeout`` seconds.
     """
     if speed < 0:
         raise ValueError(f"speed must be 0 (as fast as possible) or positive, got {speed}")
-    session = _Session(sample_rate * channels * BYTES_PER_SAMPLE[encoding], on_event)
+    frame_bytes = channels * BYTES_PER_SAMPLE[encoding]
+    session = _Session(sample_rate * frame_bytes, frame_bytes, on_event)
     start = _start_message(sample_rate, encoding, channels, language, task, partials)
     if session_name is not None:
         start["session"] = session_name
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    feed: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=2)
+    pump = asyncio.create_task(_pump(chunks, feed))
+    started_at: list[float] = []  # the pacing clock, set when the first chunk goes out
+    dropped_at: float | None = None
+    attempt = 0
     try:
-        websocket = await connect(url, max_size=MAX_INCOMING_BYTES, compression=None)
-    except (OSError, InvalidURI, InvalidHandshake, TimeoutError) as exc:
-        raise session.failure(f"cannot connect to {url}: {exc}") from exc
-    async with websocket:
-        await websocket.send(json.dumps(start))
-        await _await_ready(websocket, session, ready_timeout)
-        await _exchange(websocket, session, chunks, speed, done_timeout)
-    return session.result
+        while True:
+            try:
+                websocket = await connect(
+                    url,
+                    max_size=MAX_INCOMING_BYTES,
+                    compression=None,
+                    additional_headers=headers,
+                    ssl=ssl_context,
+                )
+            except (OSError, InvalidHandshake, TimeoutError) as exc:
+                if dropped_at is None or not _may_retry(exc):
+                    raise session.failure(f"cannot connect to {url}: {exc}") from exc
+                attempt = await _backoff(session, dropped_at, attempt, f"cannot reconnect to {url}: {exc}")
+                continue
+            except InvalidURI as exc:
+                raise session.failure(f"cannot connect to {url}: {exc}") from exc
+            if on_connection is not None:
+                on_connection(websocket)
+            try:
+                async with websocket:
+                    if dropped_at is None:
+                        await websocket.send(json.dumps(start))
+                        await _await_reply(websocket, session, "ready", ready_timeout)
+                    else:
+                        resume_message = {
+                            "type": "resume",
+                            "session_id": session.session_id,
+                            "token": session.result.ready.get("resume_token"),
+                            "last_final_id": session.last_final_id,
+                        }
+                        await websocket.send(json.dumps(resume_message))
+                        await _await_reply(websocket, session, "resumed", ready_timeout)
+                    dropped_at, attempt = None, 0
+                    await _exchange(websocket, session, feed, speed, done_timeout, started_at)
+                return session.result
+            except _Dropped as drop:
+                if not resume or session.session_id is None or not session.result.ready.get("resume_token"):
+                    raise session.failure(str(drop)) from None
+                if dropped_at is None:
+                    dropped_at = time.monotonic()
+                attempt = await _backoff(session, dropped_at, attempt, str(drop))
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await pump
+
+
+def _may_retry(exc: Exception) -> bool:
+    """A failed reconnection worth another try: the network, or a busy or restarting server."""
+    if isinstance(exc, InvalidStatus):
+        return exc.response.status_code in (502, 503, 504)
+    return True
+
+
+async def _backoff(session: _Session, dropped_at: float, attempt: int, why: str) -> int:
+    """Sleep before the next reconnection; StreamError once the server's grace window has passed."""
+    grace = float(session.result.ready.get("resume_grace_s", 60.0))
+    if time.monotonic() - dropped_at > grace:
+        raise session.failure(
+            f"{why}; gave up after {grace:.0f} s (the server keeps a dropped session that long)"
+        )
+    await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+    return attempt + 1
+
+
+async def _pump(chunks: AsyncIterable[bytes] | Iterable[bytes], feed: asyncio.Queue[bytes | None]) -> None:
+    """Read the audio source into ``feed`` (None at its end), across reconnections."""
+    async for chunk in _as_async(chunks):
+        if chunk:
+            await feed.put(chunk)
+    await feed.put(None)
 
 
 def _start_message(
@@ -220,37 +347,46 @@ def _start_message(
     return start
 
 
-async def _await_ready(websocket: ClientConnection, session: _Session, timeout: float) -> None:
-    """Receive messages until ``ready``; raise StreamError on a fatal error, a close, or the timeout."""
+async def _await_reply(websocket: ClientConnection, session: _Session, kind: str, timeout: float) -> None:
+    """Receive messages until ``kind`` (``ready`` or ``resumed``); StreamError on a fatal error or timeout."""
     try:
         async with asyncio.timeout(timeout):
             while session.fatal is None:
-                if session.record(await websocket.recv())["type"] == "ready":
+                message = session.record(await websocket.recv())
+                if message is not None and message["type"] == kind:
                     return
     except TimeoutError:
-        raise session.failure(f"no `ready` from the server within {timeout:.0f} s") from None
+        raise session.failure(f"no `{kind}` from the server within {timeout:.0f} s") from None
     except ConnectionClosed as exc:
+        if kind == "resumed" and _is_drop(exc):
+            raise _Dropped(f"the connection broke while resuming ({_close_reason(exc)})") from None
         raise session.failure(
-            f"the server closed the connection before `ready` ({_close_reason(exc)})"
+            f"the server closed the connection before `{kind}` ({_close_reason(exc)})"
         ) from None
     raise session.failure("the server refused the session")
+
+
+def _is_drop(exc: ConnectionClosed) -> bool:
+    """A close that a resume may mend: no close frame (the network), or the server going away busy."""
+    return exc.rcvd is None or exc.rcvd.code in (1006, 1012, 1013) or exc.rcvd.reason == "slow reader"
 
 
 async def _exchange(
     websocket: ClientConnection,
     session: _Session,
-    chunks: AsyncIterable[bytes] | Iterable[bytes],
+    feed: asyncio.Queue[bytes | None],
     speed: float,
     done_timeout: float,
+    started_at: list[float],
 ) -> None:
     """Send the audio and ``stop`` while receiving concurrently; return once ``done`` has arrived."""
-    sender = asyncio.create_task(_send_audio(websocket, session, chunks, speed))
+    sender = asyncio.create_task(_send_audio(websocket, session, feed, speed, started_at))
     receiver = asyncio.create_task(_receive_until_done(websocket, session))
     try:
         await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         if not receiver.done():
             await _await_receiver_after_sender(sender, receiver, session, done_timeout)
-        receiver.result()  # raises the receiver's StreamError, if it failed
+        receiver.result()  # raises the receiver's StreamError (or _Dropped), if it failed
     finally:
         for task in (sender, receiver):
             task.cancel()
@@ -275,36 +411,48 @@ async def _await_receiver_after_sender(
         raise send_failure  # the audio source failed
     await asyncio.wait({receiver}, timeout=5.0)  # the close frame, and any fatal error before it
     if not receiver.done():
-        raise session.failure(f"the connection broke while sending audio ({_close_reason(send_failure)})")
+        raise _Dropped(f"the connection broke while sending audio ({_close_reason(send_failure)})")
 
 
 async def _send_audio(
     websocket: ClientConnection,
     session: _Session,
-    chunks: AsyncIterable[bytes] | Iterable[bytes],
+    feed: asyncio.Queue[bytes | None],
     speed: float,
+    started_at: list[float],
 ) -> None:
-    """Send every chunk, paced at ``speed`` × real time against a monotonic clock, then ``stop``."""
-    started_at = time.monotonic()
-    async for chunk in _as_async(chunks):
+    """Resend what the server has not acknowledged, then every new chunk, paced, then ``stop``."""
+    for offset in range(0, len(session.unacked), RESEND_PIECE_BYTES):
+        await websocket.send(bytes(session.unacked[offset : offset + RESEND_PIECE_BYTES]))
+    while not session.audio_ended:
+        if session.in_hand is None:  # a chunk taken from the feed stays in hand until it is sent
+            session.in_hand = await feed.get()
+            if session.in_hand is None:
+                session.audio_ended = True
+                break
+        if not started_at:
+            started_at.append(time.monotonic())
         if speed > 0:
-            due_at = started_at + session.seconds_sent / speed
+            due_at = started_at[0] + session.seconds_sent / speed
             await asyncio.sleep(max(0.0, due_at - time.monotonic()))
         else:
             await asyncio.sleep(0)  # let the receiver stamp arriving captions with the audio sent so far
-        if chunk:
-            await websocket.send(chunk)
-            session.bytes_sent += len(chunk)
+        chunk, session.in_hand = session.in_hand, None
+        session.sent(chunk)  # kept until acknowledged, so a broken send is resent after a resume
+        await websocket.send(chunk)
     await websocket.send(json.dumps({"type": "stop"}))
 
 
 async def _receive_until_done(websocket: ClientConnection, session: _Session) -> None:
-    """Record server messages until ``done``; raise StreamError on a fatal error or an early close."""
+    """Record server messages until ``done``; StreamError on a fatal error, _Dropped on a broken link."""
     try:
         while session.fatal is None:
-            if session.record(await websocket.recv())["type"] == "done":
+            message = session.record(await websocket.recv())
+            if message is not None and message["type"] == "done":
                 return
     except ConnectionClosed as exc:
+        if _is_drop(exc):
+            raise _Dropped(f"the connection broke ({_close_reason(exc)})") from None
         raise session.failure(
             f"the server closed the connection before `done` ({_close_reason(exc)})"
         ) from None
@@ -359,6 +507,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stdin.add_argument("--channels", type=int, choices=(1, 2), default=1)
     parser.add_argument("--chunk-ms", type=_positive_int, default=100, help="audio per frame (default 100)")
     parser.add_argument("--no-partials", action="store_true", help="show final captions only")
+    parser.add_argument("--token", help="bearer token for a server with auth (default: $PARLEY_TOKEN)")
+    parser.add_argument("--cafile", help="CA certificate(s) that signed a wss:// server's certificate")
+    parser.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="fail when the connection breaks (default: resume the session)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print no captions (use with --out)")
 
 
@@ -436,6 +591,9 @@ async def _run(args: argparse.Namespace, config: Config, source: _Source, view: 
                 session_name=args.session,
                 speed=args.speed,
                 on_event=view.handle if view is not None else None,
+                token=args.token or os.environ.get("PARLEY_TOKEN"),
+                ssl_context=ssl.create_default_context(cafile=args.cafile) if args.cafile else None,
+                resume=not args.no_resume,
             )
     except _ServerStartError as exc:
         print(f"parley: cannot start a local server: {exc}", file=sys.stderr)

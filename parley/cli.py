@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--mqtt", metavar="URL", help="also publish captions to this broker (mqtt://host:port)"
     )
+    serve.add_argument("--certfile", help="TLS certificate chain (PEM): serve wss:// and https://")
+    serve.add_argument("--keyfile", help="the certificate's private key (PEM), unless it is in --certfile")
 
     stream = commands.add_parser("stream", help="stream an audio file (or stdin) and print live captions")
     _add_config_arg(stream)
@@ -85,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
             config.server.port = args.port
         if args.mqtt:
             config.mqtt.url = args.mqtt
+        if args.certfile:
+            config.server.certfile = args.certfile
+        if args.keyfile:
+            config.server.keyfile = args.keyfile
+        if not args.verbose:
+            logging.getLogger().setLevel(config.server.log_level.upper())
         return serve_forever(config)
     if args.command == "stream":
         from parley.client.stream import run as run_stream

@@ -51,7 +51,38 @@ class ServerConfig:
     max_sessions: int = 4  # one more is refused with close code 1013
     max_message_bytes: int = 1 << 20  # a larger WebSocket frame is refused (close 1009)
     inference_workers: int = 2  # threads running model inference for all sessions
-    max_start_wait_s: float = 10.0  # a client must send `start` within this time
+    max_start_wait_s: float = 10.0  # a client must send `start` (or `resume`) within this time
+    certfile: str | None = None  # TLS certificate chain (PEM): serve wss:// and https://
+    keyfile: str | None = None  # its private key (PEM); null: the key is in certfile
+    log_level: str = "info"  # debug, info, warning, error
+    shutdown_deadline_s: float = 30.0  # SIGTERM: live sessions get this long to flush, then the process exits
+
+
+@dataclass
+class LimitsConfig:
+    """What one session may take; each limit ends the session with an ``error`` saying which."""
+
+    max_session_s: float = 14400.0  # audio per session (sample clock); then finals, error, done, close
+    idle_timeout_s: float = 60.0  # no audio and no message (e.g. `keepalive`) this long: error, close
+    send_queue_messages: int = 512  # messages waiting for a slow reader; beyond it the client is closed
+
+
+@dataclass
+class ResumeConfig:
+    """Keeping a session whose socket dropped, so that the client can resume it."""
+
+    grace_s: float = 60.0  # a dropped session is kept this long for a `resume`, then ended
+    replay_finals: int = 2000  # finals kept for replay after a resume (the oldest are dropped)
+    max_detached: int = 16  # dropped sessions kept at once; beyond it the oldest is ended
+    ack_interval_s: float = 1.0  # an `ack` message at least every this many seconds of audio
+
+
+@dataclass
+class AuthConfig:
+    """Bearer tokens for the WebSocket (none configured: no auth). Page, health and metrics stay open."""
+
+    tokens: list[str] = field(default_factory=list)  # also $PARLEY_AUTH_TOKENS (comma-separated)
+    token_file: str | None = None  # one token per line (# comments); also $PARLEY_AUTH_TOKEN_FILE
 
 
 @dataclass
@@ -77,18 +108,21 @@ class AsrConfig:
     language: str | None = "en"  # default when `start` does not say; None: detect
     beam_size: int = 5  # for finals of closed utterances
     partial_beam_size: int = 2  # for partials (whose agreed words become finals in long speech)
-    partial_interval_s: float = 1.0  # audio between two partial hypotheses of one utterance
+    partial_interval_s: float = 0.8  # audio between two partial hypotheses of one utterance
     partial_min_s: float = 0.6  # no partial for an utterance shorter than this
     # Words two consecutive partials agree on are committed as finals while the utterance goes on:
     commit_min_s: float = 2.0  # ... once the open utterance is this long, at a sentence end ...
-    commit_force_s: float = 3.5  # ... or at any agreed word boundary once it is this long ...
-    commit_tail_s: float = 0.8  # ... keeping at least this much audio after the committed words
+    commit_force_s: float = 5.0  # ... or at any agreed word boundary once it is this long ...
+    commit_tail_s: float = 0.6  # ... keeping at least this much audio after the committed words
     # Whisper's failure guards, applied per segment:
     no_speech_threshold: float = 0.6  # drop when no_speech_prob above this ...
     logprob_threshold: float = -1.0  # ... and avg_logprob below this
     compression_ratio_threshold: float = 2.4  # drop repetitive gibberish
     min_speech_rms: float = 0.004  # utterances quieter than this (float RMS) are not transcribed
     context_chars: int = 0  # the end of the previous captions, given to Whisper as a prompt (0: none)
+    # null: partials (and the commits they drive) follow the audio alone, so the same audio gives the
+    # same captions however it is paced; a number: skip partials while this far behind (saves CPU)
+    skip_partials_behind_s: float | None = None
 
 
 @dataclass
@@ -135,6 +169,9 @@ class Config:
     asr: AsrConfig = field(default_factory=AsrConfig)
     speakers: SpeakersConfig = field(default_factory=SpeakersConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    resume: ResumeConfig = field(default_factory=ResumeConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
     def models_dir(self) -> Path:
         """The offline model cache."""
@@ -179,6 +216,11 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: expected a string, got {value!r}")
         return value
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_coerce(entry, item, f"{where}[{i}]") for i, entry in enumerate(value)]
     return value
 
 
@@ -199,7 +241,8 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     """Load a YAML file (default: the bundled ``default.yaml``) into a :class:`Config`.
 
     Environment overrides: ``PARLEY_MODELS`` (model cache), ``PARLEY_HF_TOKEN`` / ``HF_TOKEN``,
-    ``PARLEY_MQTT_URL``, ``PARLEY_MQTT_USERNAME``, ``PARLEY_MQTT_PASSWORD``.
+    ``PARLEY_MQTT_URL``, ``PARLEY_MQTT_USERNAME``, ``PARLEY_MQTT_PASSWORD``, ``PARLEY_AUTH_TOKENS``
+    (comma-separated, added to ``auth.tokens``), ``PARLEY_AUTH_TOKEN_FILE``, ``PARLEY_LOG_LEVEL``.
     """
     env = dict(os.environ) if env is None else env
     source = Path(path) if path else DEFAULT_CONFIG
@@ -224,6 +267,12 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
     ):
         if env.get(key):
             setattr(config.mqtt, attribute, env[key])
+    if env.get("PARLEY_AUTH_TOKENS"):
+        config.auth.tokens += [t.strip() for t in env["PARLEY_AUTH_TOKENS"].split(",") if t.strip()]
+    if env.get("PARLEY_AUTH_TOKEN_FILE"):
+        config.auth.token_file = env["PARLEY_AUTH_TOKEN_FILE"]
+    if env.get("PARLEY_LOG_LEVEL"):
+        config.server.log_level = env["PARLEY_LOG_LEVEL"]
     token = env.get("PARLEY_HF_TOKEN") or env.get("HF_TOKEN")
     if token and not config.models.hf_token:
         config.models.hf_token = token

@@ -1,9 +1,12 @@
-"""The asyncio WebSocket server: a thin loop around :class:`~parley.server.session.Session`.
+"""The asyncio WebSocket server: sockets in, :class:`~parley.server.live.LiveSession` events out.
 
-Per connection, :class:`Connection` runs two tasks: the *reader* (socket -> protocol -> session
-queue, with back-pressure) and the *processor* (session steps in the shared inference pool ->
-events -> socket). Model inference never runs on the event loop, so a slow session never stalls
-another's socket.
+:class:`ParleyServer` loads the models once, owns the sessions (including those whose socket
+dropped, kept for a resume), answers plain HTTP on the same port (page, ``/healthz``, ``/readyz``,
+``/metrics``), checks bearer tokens at the handshake, serves TLS when configured, and shuts down
+gracefully. :class:`Connection` is one socket: it opens a session (``start``) or takes one over
+(``resume``), reads audio into it, and sends its events through a bounded queue, so that a client
+that stops reading is closed instead of growing the server's memory. Model inference never runs on
+the event loop, so a slow session never stalls another's socket.
 """
 
 from __future__ import annotations
@@ -14,29 +17,38 @@ import dataclasses
 import json
 import logging
 import signal
+import ssl
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
 from parley.server import http
+from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.engine import Engine
+from parley.server.live import LiveSession
+from parley.server.metrics import CONTENT_TYPE, ServerMetrics
 from parley.server.mqtt import CaptionPublisher
 from parley.server.protocol import (
+    CLOSE_GOING_AWAY,
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
     CLOSE_TRY_AGAIN,
     PROTOCOL_VERSION,
+    Keepalive,
     ProtocolError,
     Rename,
+    Resume,
     Start,
     Stop,
     error_event,
@@ -45,7 +57,10 @@ from parley.server.protocol import (
 from parley.server.session import Session
 
 log = logging.getLogger(__name__)
-EVENT_TYPES = ("session_start", "session_stop")  # published on <prefix>/sessions/<name>/events
+SEND_FLUSH_TIMEOUT_S = 10.0  # at the end of a session, time for the client to read what is queued
+
+# How a connection's reading ended, and so what becomes of its session:
+Outcome = Literal["stop", "too_long", "idle", "shutdown", "dropped", "left", "rejected"]
 
 
 class ParleyServer:
@@ -59,13 +74,25 @@ class ParleyServer:
         self.engine = engine
         self.executor: ThreadPoolExecutor | None = None
         self.connections: set[Connection] = set()
+        self.sessions: dict[str, LiveSession] = {}
+        self.metrics = ServerMetrics(lambda: dict(self.engine.stage_seconds) if self.engine else {})
+        self.tokens = load_tokens(config.auth)
+        self.ssl_context = _ssl_context(config)
+        self.publisher = CaptionPublisher(config.mqtt) if config.mqtt.url else None
+        self.draining = False  # shutting down: no new sessions
+        self._background: set[asyncio.Task[Any]] = set()
         self._server: Server | None = None
         self.port: int | None = None
-        self.publisher = CaptionPublisher(config.mqtt) if config.mqtt.url else None
 
     @property
     def url(self) -> str:
-        return f"ws://{self.config.server.host}:{self.port}/"
+        scheme = "wss" if self.ssl_context else "ws"
+        return f"{scheme}://{self.config.server.host}:{self.port}/"
+
+    @property
+    def http_url(self) -> str:
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{self.config.server.host}:{self.port}/"
 
     async def start(self) -> None:
         if self.engine is None:
@@ -79,16 +106,49 @@ class ParleyServer:
             self.config.server.port,
             process_request=self._process_request,
             max_size=2 * self.config.server.max_message_bytes,
+            ssl=self.ssl_context,
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
         if self.publisher is not None:
             self.publisher.start()
-        log.info("serving on %s (max %d sessions)", self.url, self.config.server.max_sessions)
+        log.info(
+            "serving on %s (max %d sessions, auth %s)",
+            self.url,
+            self.config.server.max_sessions,
+            "on" if self.tokens else "off",
+        )
+
+    async def shutdown(self) -> None:
+        """Graceful stop: accept nothing new, finish every session (finals, ``done``), then close.
+
+        Sessions get ``server.shutdown_deadline_s`` in all; whatever is left then is cut.
+        """
+        self.draining = True
+        if self._server is not None:
+            self._server.close(close_connections=False)  # stop listening
+        deadline = self.config.server.shutdown_deadline_s
+        log.info("shutting down: finishing %d session(s) within %.0f s", len(self.sessions), deadline)
+        work = [asyncio.create_task(c.shut_down()) for c in list(self.connections)]
+        work += [
+            asyncio.create_task(live.end("shutdown", flush=True))
+            for live in list(self.sessions.values())
+            if live.connection is None
+        ]
+        if work:
+            _, late = await asyncio.wait(work, timeout=deadline)
+            if late:
+                log.warning("shutdown deadline: cutting %d session(s)", len(late))
+                for task in late:
+                    task.cancel()
+        await self.close()
 
     async def close(self) -> None:
+        self.draining = True
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        for live in list(self.sessions.values()):
+            await live.end("server_closed")
         if self.publisher is not None:
             await self.publisher.close()
         if self.executor is not None:
@@ -101,11 +161,72 @@ class ParleyServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # -- sessions --------------------------------------------------------------------------------
+
+    def spawn(self, work: Any) -> asyncio.Task[Any]:
+        """Run a coroutine in the background, holding a reference until it is done."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def register(self, live: LiveSession) -> None:
+        self.sessions[live.session_id] = live
+
+    def forget(self, live: LiveSession) -> None:
+        if self.sessions.get(live.session_id) is live:
+            del self.sessions[live.session_id]
+
+    def limit_detached(self) -> None:
+        """Keep at most ``resume.max_detached`` dropped sessions: end the oldest beyond that."""
+        detached = sorted(
+            (live for live in self.sessions.values() if live.detached_since is not None),
+            key=lambda live: live.detached_since or 0.0,
+        )
+        for live in detached[: max(0, len(detached) - self.config.resume.max_detached)]:
+            self.spawn(live.end("evicted", flush=True))
+
+    # -- HTTP and the handshake ------------------------------------------------------------------
+
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if http.is_websocket_upgrade(request):
+            if not is_authorised(request, self.tokens):
+                self.metrics.sessions_refused.labels("auth").inc()
+                log.warning("refused a connection from %s: missing or wrong token", connection.remote_address)
+                response = connection.respond(
+                    HTTPStatus.UNAUTHORIZED,
+                    "a valid token is required: send 'Authorization: Bearer <token>' or add ?token=<token>\n",
+                )
+                response.headers["WWW-Authenticate"] = 'Bearer realm="parley"'
+                return response
+            if self.draining:
+                self.metrics.sessions_refused.labels("shutdown").inc()
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "server shutting down\n")
+            return None
+        path = request.path.split("?")[0]
+        if path == "/readyz":
+            problem = self._not_ready()
+            if problem:
+                return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, f"not ready: {problem}\n")
+            return connection.respond(HTTPStatus.OK, "ready\n")
+        if path == "/metrics":
+            body = self.metrics.render()
+            headers = Headers([("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))])
+            return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, headers, body)
         return http.respond(connection, request)
+
+    def _not_ready(self) -> str | None:
+        if self.engine is None:
+            return "models not loaded"
+        if self.draining:
+            return "shutting down"
+        if len(self.connections) >= self.config.server.max_sessions:
+            return f"at the session limit ({self.config.server.max_sessions})"
+        return None
 
     async def _handle(self, websocket: ServerConnection) -> None:
         if len(self.connections) >= self.config.server.max_sessions:
+            self.metrics.sessions_refused.labels("capacity").inc()
             log.warning("refusing a session: at the limit of %d", self.config.server.max_sessions)
             await websocket.close(
                 CLOSE_TRY_AGAIN,
@@ -120,219 +241,375 @@ class ParleyServer:
             self.connections.discard(connection)
 
 
+@dataclasses.dataclass
+class _Close:
+    """Queued after the last message of a connection: close with this code."""
+
+    code: int
+    reason: str
+
+
 class Connection:
-    """One client connection and its session."""
+    """One client socket: opens or resumes a session, reads its audio, sends its events."""
 
     def __init__(self, server: ParleyServer, websocket: ServerConnection) -> None:
         self.server = server
         self.config = server.config
         self.websocket = websocket
-        self.session_id = uuid.uuid4().hex[:12]
-        self.session: Session | None = None
-        self._work = asyncio.Event()  # new audio or stop for the processor
-        self._progress = asyncio.Event()  # the processor consumed audio (releases back-pressure)
-        self._stopping = False
+        self.live: LiveSession | None = None
+        self.closing = False  # no more messages are queued (closed, or closing a slow reader)
+        self._outbox: asyncio.Queue[dict[str, Any] | _Close] = asyncio.Queue(
+            maxsize=max(2, self.config.limits.send_queue_messages)
+        )
+        self._sender: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[Outcome] | None = None
+        self._shutdown_requested = False
+        self._finished = asyncio.Event()
 
     @property
-    def session_name(self) -> str:
-        """The client's name for the session (MQTT topics), else its id."""
-        if self.session is not None and self.session.options.name:
-            return self.session.options.name
-        return self.session_id
+    def session_id(self) -> str | None:
+        return self.live.session_id if self.live else None
 
-    async def send(self, event: dict[str, Any]) -> None:
-        """To the client, and to the MQTT bus first (so a vanished client loses nothing there)."""
-        lag = self.session.lag if self.session is not None else 0.0
-        message = {**event, "lag": lag}
-        self._publish(event["type"], message)
-        await self.websocket.send(json.dumps(message))
+    @property
+    def session(self) -> Session | None:
+        return self.live.session if self.live else None
 
-    def _publish(self, kind: str, message: dict[str, Any]) -> None:
-        publisher = self.server.publisher
-        topic = {"final": "captions", "speakers": "speakers", "partial": "partials"}.get(kind)
-        if publisher is None or self.session is None or (topic is None and kind not in EVENT_TYPES):
+    # -- sending ---------------------------------------------------------------------------------
+
+    def enqueue(self, message: dict[str, Any] | _Close) -> None:
+        """Queue a message for the client; a client that lets the queue fill up is closed."""
+        if self.closing:
             return
-        payload = {**message, "session": self.session_name, "session_id": self.session_id}
-        publisher.publish(self.session_name, topic or "events", payload)
+        try:
+            self._outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            self._drop_slow_reader()
+            return
+        if isinstance(message, _Close):
+            self.closing = True
 
-    async def fail(self, error: ProtocolError) -> None:
-        await self.send(error.event())
-        await self.websocket.close(error.close_code, error.message[:120])
+    async def _send_loop(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                item = await self._outbox.get()
+                if isinstance(item, _Close):
+                    await self.websocket.close(item.code, item.reason)
+                    return
+                await self.websocket.send(json.dumps(item))
+
+    def _drop_slow_reader(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        limit = self.config.limits.send_queue_messages
+        log.warning("session=%s slow reader: %d messages unread; closing", self.session_id, limit)
+        self.server.metrics.errors.labels("slow_reader").inc()
+        self.server.spawn(self._close_slow_reader(limit))
+
+    async def _close_slow_reader(self, limit: int) -> None:
+        message = (
+            f"you stopped reading: {limit} messages are waiting; the connection is closed. "
+            f"Read messages as they come; resume within {self.config.resume.grace_s:.0f} s to get the rest"
+        )
+        with contextlib.suppress(Exception):
+            error = {**error_event("slow_reader", message, True), "lag": 0.0}
+            await asyncio.wait_for(self.websocket.send(json.dumps(error)), 1.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.websocket.close(CLOSE_POLICY, "slow reader"), 1.0)
+        self.websocket.transport.abort()  # its buffers are full: do not wait for it
+
+    def fail_internal(self) -> None:
+        """The session's pipeline failed (a bug): tell the client and close with 1011."""
+        if self.live is not None:
+            self.live.emit(error_event("internal", "internal server error; the session has ended", True))
+        self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
+
+    def _refuse(self, error: ProtocolError) -> None:
+        self.enqueue({**error.event(), "lag": 0.0})
+        self.server.metrics.errors.labels(error.code).inc()
+        self.enqueue(_Close(error.close_code, error.message[:120]))
+
+    async def _flush_and_close(self) -> None:
+        """Wait (a bounded time) for the queued messages and the close to go out."""
+        if self._sender is None:
+            return
+        if not self.closing:  # e.g. the socket dropped: the close is immediate
+            self.enqueue(_Close(CLOSE_NORMAL, ""))
+        try:
+            await asyncio.wait_for(asyncio.shield(self._sender), SEND_FLUSH_TIMEOUT_S)
+        except TimeoutError:
+            self.websocket.transport.abort()
+
+    # -- the connection's life -------------------------------------------------------------------
 
     async def run(self) -> None:
-        reason = "error"
+        self._sender = asyncio.create_task(self._send_loop(), name="send")
         try:
-            if await self._await_start():
-                await self._serve_session()
-                reason = "done"
-        except ConnectionClosed:
-            reason = "client_gone"
-            log.info("session %s: client went away", self.session_id)
-        except Exception:
-            log.exception("session %s failed", self.session_id)
+            live = await self._open()
+            if live is None:
+                return
+            self.live = live
+            self._reader = asyncio.create_task(self._read(live), name=f"read-{live.session_id}")
             try:
-                await self.send(error_event("internal", "internal server error; the session has ended", True))
-                await self.websocket.close(CLOSE_INTERNAL, "internal error")
-            except ConnectionClosed:
-                pass
+                outcome = await self._reader
+            except asyncio.CancelledError:
+                if not self._shutdown_requested:
+                    raise
+                outcome = "shutdown"
+            await self._conclude(live, outcome)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("session=%s connection failed", self.session_id)
+            self.enqueue({**error_event("internal", "internal server error; the session has ended", True)})
+            self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
+            if self.live is not None:
+                await self.live.end("error")
         finally:
-            if self.session is not None:
-                finals = self.session.finals_sent
-                self._publish("session_stop", {"type": "session_stop", "reason": reason, "finals": finals})
+            await self._flush_and_close()
+            self._sender.cancel()
+            self._finished.set()
 
-    async def _await_start(self) -> bool:
-        """Read until a valid ``start``; returns False when the connection ended instead."""
-        deadline = asyncio.get_running_loop().time() + self.config.server.max_start_wait_s
+    async def shut_down(self) -> None:
+        """Server shutdown: stop reading, finish the session (its finals, ``done``), close."""
+        self._shutdown_requested = True
+        if self._reader is not None and not self._reader.done():
+            self._reader.cancel()
+        elif self.live is None:
+            self.enqueue(_Close(CLOSE_GOING_AWAY, "server shutting down"))
+        await self._finished.wait()
+
+    async def _open(self) -> LiveSession | None:
+        """Read until a valid ``start`` or ``resume``; None when the connection ended instead."""
+        wait = self.config.server.max_start_wait_s
+        deadline = asyncio.get_running_loop().time() + wait
         while True:
             timeout = deadline - asyncio.get_running_loop().time()
             try:
                 message = await asyncio.wait_for(self.websocket.recv(), timeout=max(timeout, 0))
             except TimeoutError:
-                wait = self.config.server.max_start_wait_s
-                await self.fail(
+                self._refuse(
                     ProtocolError("start_timeout", f"no 'start' message within {wait} s", fatal=True)
                 )
-                return False
+                return None
             if isinstance(message, bytes):
-                await self.send(
-                    error_event("not_started", "audio before 'start'; send a start message first", False)
-                )
+                error = error_event("not_started", "audio before 'start'; send a start message first", False)
+                self.enqueue({**error, "lag": 0.0})
                 continue
             try:
                 parsed = parse_text(message, self.config)
             except ProtocolError as error:
                 if error.fatal:
-                    await self.fail(error)
-                    return False
-                await self.send(error.event())
+                    self._refuse(error)
+                    return None
+                self.enqueue({**error.event(), "lag": 0.0})
                 continue
-            if isinstance(parsed, Stop):
-                await self.send(error_event("not_started", "'stop' before 'start'", False))
+            if self.server.draining:
+                self._refuse(
+                    ProtocolError(
+                        "shutting_down", "the server is shutting down; try another", True, CLOSE_GOING_AWAY
+                    )
+                )
+                return None
+            if isinstance(parsed, Start):
+                return self._start(parsed)
+            if isinstance(parsed, Resume):
+                return self._resume(parsed)
+            if isinstance(parsed, Keepalive):
                 continue
-            assert isinstance(parsed, Start)
-            self.session = Session(self.server.engine, self.config, parsed.options, self.session_id)
-            options = parsed.options
-            await self.send(
-                {
-                    "type": "ready",
-                    "session_id": self.session_id,
-                    "protocol": PROTOCOL_VERSION,
-                    "sample_rate": options.sample_rate,
-                    "encoding": options.encoding,
-                    "channels": options.channels,
-                    "language": options.language,
-                    "task": options.task,
-                    "asr_model": self.session.transcriber.model_name,
-                    "max_message_bytes": self.config.server.max_message_bytes,
-                }
-            )
-            log.info("session %s started: %s", self.session_id, options)
-            self._publish(
-                "session_start",
-                {"type": "session_start", "options": dataclasses.asdict(options), "lag": 0.0},
-            )
-            return True
+            what = "stop" if isinstance(parsed, Stop) else "rename"
+            self.enqueue({**error_event("not_started", f"'{what}' before 'start'", False), "lag": 0.0})
 
-    async def _serve_session(self) -> None:
-        """Run reader and processor together; whichever fails first ends the session."""
-        processor = asyncio.create_task(self._process(), name=f"process-{self.session_id}")
-        reader = asyncio.create_task(self._read(), name=f"read-{self.session_id}")
-        try:
-            await asyncio.wait({reader, processor}, return_when=asyncio.FIRST_COMPLETED)
-            if processor.done():  # the processor only ends early by failing
-                processor.result()
-            stopped = await reader
-            self._stopping = True
-            self._work.set()
-            await processor
-            if stopped:
-                await self._finish()
-        finally:
-            for task in (reader, processor):
-                if not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                        await task
+    def _start(self, start: Start) -> LiveSession:
+        options = start.options
+        session = Session(self.server.engine, self.config, options, uuid.uuid4().hex[:12])
+        live = LiveSession(self.server, session)
+        self.server.register(live)
+        live.attach(self)
+        self.server.metrics.sessions_started.inc()
+        self.server.metrics.sessions_active.inc()
+        live.start()
+        live.emit(
+            {
+                "type": "ready",
+                "session_id": live.session_id,
+                "resume_token": live.token,
+                "resume_grace_s": self.config.resume.grace_s,
+                "protocol": PROTOCOL_VERSION,
+                "sample_rate": options.sample_rate,
+                "encoding": options.encoding,
+                "channels": options.channels,
+                "language": options.language,
+                "task": options.task,
+                "asr_model": session.transcriber.model_name,
+                "max_message_bytes": self.config.server.max_message_bytes,
+            }
+        )
+        log.info("session=%s started: %s", live.session_id, options)
+        live.publish(
+            "session_start", {"type": "session_start", "options": dataclasses.asdict(options), "lag": 0.0}
+        )
+        return live
 
-    async def _read(self) -> bool:
-        """Reader task body: returns True on ``stop``; raises ConnectionClosed if the client vanishes."""
-        assert self.session is not None
-        limit = self.config.server.max_message_bytes
-        max_lag = self.config.audio.max_lag_s
-        async for message in self.websocket:
+    def _resume(self, resume: Resume) -> LiveSession | None:
+        live = self.server.sessions.get(resume.session_id)
+        if live is None or live.ended or live.failed or not live.token_matches(resume.token):
+            self.server.metrics.sessions_refused.labels("resume").inc()
+            grace = self.config.resume.grace_s
+            self._refuse(
+                ProtocolError(
+                    "resume_failed",
+                    f"session {resume.session_id!r} cannot be resumed: it is unknown, its token is wrong, or "
+                    f"it ended (a dropped session is kept {grace:.0f} s); start a new session",
+                    fatal=True,
+                )
+            )
+            return None
+        previous = live.connection
+        live.attach(self)  # from here on, the session's events come to this connection
+        if previous is not None:  # its socket is dead but the server has not noticed yet
+            previous.closing = True
+            previous.websocket.transport.abort()
+        finals, complete = live.replay_after(resume.last_final_id)
+        live.emit(
+            {
+                "type": "resumed",
+                "session_id": live.session_id,
+                "last_final_id": live.session.finals_sent,
+                "replayed": len(finals),
+            }
+        )
+        for final in finals:
+            self.enqueue(final)
+        if not complete:
+            live.emit(
+                error_event(
+                    "replay_incomplete",
+                    f"finals after {resume.last_final_id} are no longer all kept "
+                    f"(the last {self.config.resume.replay_finals} are); some are missing",
+                    False,
+                )
+            )
+        live.emit(live.session.roster())
+        self.server.metrics.sessions_resumed.inc()
+        log.info(
+            "session=%s resumed: %d finals replayed, audio acknowledged to sample %d",
+            live.session_id,
+            len(finals),
+            live.session.ack,
+        )
+        return live
+
+    async def _read(self, live: LiveSession) -> Outcome:
+        """Feed the session until the client stops, leaves, goes quiet or hits a limit."""
+        limits = self.config.limits
+        frame_limit = self.config.server.max_message_bytes
+        max_samples = int(limits.max_session_s * live.session.options.sample_rate)
+        while True:
+            try:
+                message = await asyncio.wait_for(self.websocket.recv(), limits.idle_timeout_s)
+            except TimeoutError:
+                return "idle"
+            except ConnectionClosed as closed:
+                if closed.rcvd is not None and closed.rcvd.code in (CLOSE_NORMAL, CLOSE_GOING_AWAY):
+                    return "left"  # the client closed on purpose
+                return "dropped"  # no close frame, or an error: the network, most likely
+            if live.ended:
+                return "rejected"
             if isinstance(message, bytes):
-                if len(message) > limit:
-                    await self.fail(
+                if len(message) > frame_limit:
+                    self._refuse(
                         ProtocolError(
                             "frame_too_large",
-                            f"audio frame of {len(message)} bytes exceeds {limit}; "
+                            f"audio frame of {len(message)} bytes exceeds {frame_limit}; "
                             "send smaller frames (e.g. 100 ms each)",
                             fatal=True,
                             close_code=CLOSE_TOO_BIG,
                         )
                     )
-                    return False
-                self.session.receive_audio(message)
-                self._work.set()
-                while self.session.lag > max_lag:  # back-pressure: stop reading until we catch up
-                    self._progress.clear()
-                    await self._progress.wait()
+                    return "rejected"
+                allowed = (max_samples - live.session.ack) * live.session.decoder.frame_bytes
+                live.receive_audio(message[: max(0, allowed)])
+                live.maybe_ack()
+                await live.keep_up()
+                if len(message) > allowed:  # audio past the limit was cut off
+                    return "too_long"
                 continue
             try:
                 parsed = parse_text(message, self.config)
             except ProtocolError as error:
-                await self.send(error.event())
+                live.emit(error.event())
                 continue
             if isinstance(parsed, Stop):
-                return True
+                return "stop"
             if isinstance(parsed, Rename):
-                await self._rename(parsed)
-                continue
-            await self.send(error_event("already_started", "this session has already started", False))
-        return False
+                self._rename(live, parsed)
+            elif not isinstance(parsed, Keepalive):
+                live.emit(error_event("already_started", "this session has already started", False))
 
-    async def _rename(self, rename: Rename) -> None:
-        assert self.session is not None
-        if rename.speaker not in self.session.speaker_names:
-            known = ", ".join(self.session.speaker_names) or "none yet"
-            await self.send(
+    def _rename(self, live: LiveSession, rename: Rename) -> None:
+        names = live.session.speaker_names
+        if rename.speaker not in names:
+            known = ", ".join(names) or "none yet"
+            live.emit(
                 error_event("unknown_speaker", f"no speaker {rename.speaker!r} (known: {known})", False)
             )
             return
-        await self.send(self.session.rename_speaker(rename.speaker, rename.name))
+        live.emit(live.session.rename_speaker(rename.speaker, rename.name))
 
-    async def _process(self) -> None:
-        """Processor task body: step the session in the inference pool, send its events."""
-        assert self.session is not None
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._work.wait()
-            self._work.clear()
-            while self.session.has_pending:
-                events = await loop.run_in_executor(self.server.executor, self.session.step)
-                self._progress.set()
-                for event in events:
-                    await self.send(event)
-            if self._stopping:
-                return
+    async def _conclude(self, live: LiveSession, outcome: Outcome) -> None:
+        """What becomes of the session once reading has ended."""
+        if live.failed is not None or live.ended:
+            await live.end("error")
+            return
+        if outcome == "dropped":
+            live.detach(self)
+            return
+        if outcome in ("left", "rejected"):  # flushed to the bus in the background: the slot is free now
+            self.server.spawn(live.end("client_gone" if outcome == "left" else "error", flush=True))
+            return
+        await live.finish()
+        close_code, close_reason = CLOSE_NORMAL, "done"
+        if outcome == "too_long":
+            limit = self.config.limits.max_session_s
+            live.emit(
+                error_event(
+                    "session_too_long", f"the session reached its limit of {limit:.0f} s of audio", True
+                )
+            )
+        elif outcome == "idle":
+            idle = self.config.limits.idle_timeout_s
+            live.emit(
+                error_event(
+                    "idle_timeout",
+                    f'no audio and no message for {idle:.0f} s; send audio or {{"type": "keepalive"}}',
+                    True,
+                )
+            )
+            close_code, close_reason = CLOSE_POLICY, "idle timeout"
+        elif outcome == "shutdown":
+            close_code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
+        if outcome != "idle":
+            duration = round(live.session.received / 16000, 3)
+            done: dict[str, Any] = {"type": "done", "finals": live.session.finals_sent, "duration": duration}
+            if outcome != "stop":
+                done["reason"] = outcome
+            live.emit(done)
+        self.enqueue(_Close(close_code, close_reason))
+        await live.end({"stop": "done"}.get(outcome, outcome))
 
-    async def _finish(self) -> None:
-        assert self.session is not None
-        self.session.end_of_audio()
-        loop = asyncio.get_running_loop()
-        events = await loop.run_in_executor(self.server.executor, self.session.finish)
-        for event in events:
-            await self.send(event)
-        duration = round(self.session.received / 16000, 3)
-        await self.send({"type": "done", "finals": self.session.finals_sent, "duration": duration})
-        await self.websocket.close(CLOSE_NORMAL, "done")
-        log.info(
-            "session %s done: %d finals, %.1f s audio", self.session_id, self.session.finals_sent, duration
-        )
+
+def _ssl_context(config: Config) -> ssl.SSLContext | None:
+    if not config.server.certfile:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(config.server.certfile, config.server.keyfile)
+    return context
 
 
 def serve_forever(config: Config) -> int:
-    """``parley serve``: run until SIGINT/SIGTERM."""
+    """``parley serve``: run until SIGINT/SIGTERM, then shut down gracefully."""
 
     async def main() -> None:
         async with ParleyServer(config) as server:
@@ -340,14 +617,18 @@ def serve_forever(config: Config) -> int:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            print(
-                f"parley: listening on {server.url} (health: http://{config.server.host}:{server.port}/healthz)"
-            )
+            page = server.http_url
+            print(f"parley: listening on {server.url} (page: {page}, health: {page}healthz)", flush=True)
             await stop.wait()
+            print("parley: shutting down (finishing live sessions)", flush=True)
+            await server.shutdown()
 
     try:
         asyncio.run(main())
     except ModelMissingError as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
+    except (AuthConfigError, ssl.SSLError) as exc:
         print(f"parley: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

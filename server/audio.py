@@ -28,7 +28,7 @@ class PcmDecoder:
         self.dtype = ENCODINGS[encoding]
         self.sample_rate = sample_rate
         self.channels = channels
-        self._frame_bytes = self.dtype.itemsize * channels
+        self.frame_bytes = self.dtype.itemsize * channels  # bytes of one sample of every channel
         self._carry = b""
         self._resampler = (
             soxr.ResampleStream(sample_rate, PIPELINE_RATE, 1, dtype="float32", quality="HQ")
@@ -40,7 +40,7 @@ class PcmDecoder:
     def decode(self, data: bytes) -> np.ndarray:
         """Decode one frame; returns 16 kHz mono float32 (possibly empty)."""
         data = self._carry + data
-        usable = len(data) - len(data) % self._frame_bytes
+        usable = len(data) - len(data) % self.frame_bytes
         self._carry = data[usable:]
         if usable == 0:
             return np.zeros(0, dtype=np.float32)
@@ -56,6 +56,13 @@ class PcmDecoder:
         if self._resampler is None:
             return samples
         return self._resampler.resample_chunk(samples, last=False)
+
+    def drop_partial_sample(self) -> None:
+        """The connection dropped: forget the bytes of an incomplete sample.
+
+        ``input_samples`` counts whole samples only, so a client that resumes resends from there.
+        """
+        self._carry = b""
 
     def flush(self) -> np.ndarray:
         """End of stream: the resampler's tail (odd bytes left over are dropped)."""

@@ -109,7 +109,8 @@ class Engine:
 
     # -- inference -------------------------------------------------------------------------------
 
-    def _account(self, stage: str, started: float) -> None:
+    def account(self, stage: str, started: float) -> None:
+        """Add the time since ``started`` (``time.perf_counter()``) to ``stage``'s total."""
         with self._stats_lock:
             self.stage_seconds[stage] += time.perf_counter() - started
 
@@ -118,7 +119,7 @@ class Engine:
         started = time.perf_counter()
         segments, info = self.whisper(english_only).transcribe(audio, vad_filter=False, **options)
         result = list(segments)
-        self._account("asr", started)
+        self.account("asr", started)
         return result, info
 
     @property
@@ -136,7 +137,7 @@ class Engine:
                 scores = self._powerset.to_multilabel(scores)
             else:
                 scores = (scores > 0.5).float()
-        self._account("segmentation", started)
+        self.account("segmentation", started)
         return scores[0].cpu().numpy()
 
     def embed(self, audio: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -151,5 +152,5 @@ class Engine:
             mask = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))[None]
             vectors = self.embedding(waveform.to(self.device), weights=mask.to(self.device))[0]
             vectors = torch.nn.functional.normalize(vectors, dim=-1)
-        self._account("embedding", started)
+        self.account("embedding", started)
         return vectors.cpu().numpy()

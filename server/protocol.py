@@ -22,10 +22,12 @@ TASKS = ("transcribe", "translate")
 WHISPER_LANGUAGES = frozenset(_LANGUAGE_CODES)
 
 CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
 CLOSE_TRY_AGAIN = 1013
+CLOSE_UNAUTHORISED = 4401
 
 
 class ProtocolError(Exception):
@@ -60,7 +62,21 @@ class Rename:
     name: str
 
 
-ClientMessage = Start | Stop | Rename
+@dataclass
+class Resume:
+    """Take over a session whose socket dropped (first message of the new connection)."""
+
+    session_id: str
+    token: str
+    last_final_id: int  # the client has every final up to this id; the server replays the rest
+
+
+@dataclass
+class Keepalive:
+    """No audio for a while, but the client is still there (resets the idle timeout)."""
+
+
+ClientMessage = Start | Stop | Rename | Resume | Keepalive
 MAX_SPEAKER_NAME = 64
 
 
@@ -83,12 +99,36 @@ def parse_text(text: str, config: Config) -> ClientMessage:
         return Stop()
     if kind == "rename":
         return parse_rename(message)
-    raise ProtocolError("bad_message", f"unknown message type {kind!r}; expected 'start', 'stop' or 'rename'")
+    if kind == "resume":
+        return parse_resume(message)
+    if kind == "keepalive":
+        return Keepalive()
+    raise ProtocolError(
+        "bad_message",
+        f"unknown message type {kind!r}; expected 'start', 'resume', 'stop', 'rename' or 'keepalive'",
+    )
+
+
+def parse_resume(message: dict[str, Any]) -> Resume:
+    """Validate a ``resume``; every problem is fatal (there is no session to go on with)."""
+    session_id, token = message.get("session_id"), message.get("token")
+    if not isinstance(session_id, str) or not session_id or not isinstance(token, str) or not token:
+        raise ProtocolError(
+            "bad_message", "resume needs 'session_id' and 'token' from the session's 'ready'", fatal=True
+        )
+    last = message.get("last_final_id", 0)
+    if isinstance(last, bool) or not isinstance(last, int) or last < 0:
+        raise ProtocolError(
+            "bad_message",
+            f"last_final_id must be the id of the last final received, or 0 (got {last!r})",
+            fatal=True,
+        )
+    return Resume(session_id, token, last)
 
 
 def parse_rename(message: dict[str, Any]) -> Rename:
     speaker, name = message.get("speaker"), message.get("name")
-    if not isinstance(speaker, str) or not speaker:
+    if not isinstance(speaker, str) or not speaker or len(speaker) > MAX_SPEAKER_NAME:
         raise ProtocolError("bad_message", "rename needs 'speaker', a speaker id such as 'S1'")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_SPEAKER_NAME:
         raise ProtocolError("bad_message", f"rename needs 'name', 1 to {MAX_SPEAKER_NAME} characters")

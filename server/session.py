@@ -9,6 +9,7 @@ dicts in the wire format of ``docs/protocol.md``, minus ``lag``, which the serve
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,8 @@ from parley.server.transcribe import Partial, UtteranceTranscriber, Word
 from parley.server.vad import Utterance, UtteranceSegmenter
 
 Event = dict[str, Any]
-PARTIAL_MAX_LAG_S = 0.3  # behind by more than this, the session skips partials to catch up
+STEP_BLOCK = 480  # samples (30 ms): the pipeline advances in whole blocks, so its decisions (partials,
+#                   commits, speaker windows) fall at the same stream positions however audio arrives
 PARTIAL_SKIP_SILENCE_MS = 150  # no partial while the open utterance ends in this much silence
 COMMIT_LEAD_IN_MS = 300  # audio before a commit cut that the next decodes still hear
 
@@ -62,6 +64,7 @@ class Session:
         self._utterances_closed = 0
         self._partial_at = 0  # length (samples) of the open utterance at its last partial
         self._partial_shown = False
+        self._ended = False  # end_of_audio() was called
 
     # -- event-loop side -------------------------------------------------------------------------
 
@@ -70,8 +73,10 @@ class Session:
         self._enqueue(self.decoder.decode(data))
 
     def end_of_audio(self) -> None:
-        """The client said ``stop``: queue the decoder's tail."""
-        self._enqueue(self.decoder.flush())
+        """The client said ``stop``: queue the decoder's tail; the last partial block may now run."""
+        if not self._ended:
+            self._enqueue(self.decoder.flush())
+            self._ended = True
 
     def _enqueue(self, samples: np.ndarray) -> None:
         if len(samples):
@@ -86,12 +91,26 @@ class Session:
 
     @property
     def has_pending(self) -> bool:
-        return self.received > self.processed
+        """A whole block (or, after :meth:`end_of_audio`, anything) is waiting for :meth:`step`."""
+        waiting = self.received - self.processed
+        return waiting >= STEP_BLOCK or (self._ended and waiting > 0)
+
+    @property
+    def ack(self) -> int:
+        """Whole samples (per channel, at the client's rate) received: a resumed client resends after them."""
+        return self.decoder.input_samples
+
+    def detach(self) -> None:
+        """The socket dropped: bytes of an incomplete sample are forgotten (they will be resent)."""
+        self.decoder.drop_partial_sample()
 
     # -- worker side -----------------------------------------------------------------------------
 
     def _take(self, max_samples: int) -> np.ndarray:
         with self._pending_lock:
+            if not self._ended:  # whole blocks only, until the end of the stream
+                waiting = self.received - self.processed
+                max_samples = min(max_samples, waiting) // STEP_BLOCK * STEP_BLOCK
             chunks, total = [], 0
             while self._pending and total < max_samples:
                 chunk = self._pending.popleft()
@@ -109,14 +128,18 @@ class Session:
         if not len(audio):
             return []
         self.speakers.push(audio)
-        closed = self.segmenter.push(audio)
-        self.processed += len(audio)
         events: list[Event] = []
-        for utterance in closed:
-            events.extend(self._finalize(utterance))
-        self.speakers.advance()
-        events.extend(self._maybe_partial())
-        events.extend(self._roster_changes())
+        for offset in range(0, len(audio), STEP_BLOCK):
+            block = audio[offset : offset + STEP_BLOCK]
+            started = time.perf_counter()
+            closed = self.segmenter.push(block)
+            self.transcriber.engine.account("vad", started)
+            self.processed += len(block)
+            for utterance in closed:
+                events.extend(self._finalize(utterance))
+            self.speakers.advance(until=self.processed)
+            events.extend(self._maybe_partial())
+            events.extend(self._roster_changes())
         return events
 
     def finish(self) -> list[Event]:
@@ -131,7 +154,10 @@ class Session:
 
     def _maybe_partial(self) -> list[Event]:
         current = self.segmenter.current()
-        if current is None or not self.options.partials or self.lag > PARTIAL_MAX_LAG_S:
+        if current is None or not self.options.partials:
+            return []
+        behind = self.config.asr.skip_partials_behind_s
+        if behind is not None and self.lag > behind:
             return []  # catching up: finals first, partials only when live
         cfg = self.config.asr
         if len(current.audio) < cfg.partial_min_s * PIPELINE_RATE:
@@ -268,9 +294,9 @@ class Session:
     def rename_speaker(self, speaker: str, name: str) -> Event:
         """The client named a speaker: later finals carry the name; returns the new roster."""
         self.speaker_names[speaker] = name
-        return self._roster()
+        return self.roster()
 
-    def _roster(self) -> Event:
+    def roster(self) -> Event:
         return {"type": "speakers", "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()]}
 
     def _roster_changes(self) -> list[Event]:
@@ -279,4 +305,4 @@ class Session:
             return []
         for index in range(len(self.speaker_names), count):
             self.speaker_names[speaker_id(index)] = f"Speaker {index + 1}"
-        return [self._roster()]
+        return [self.roster()]

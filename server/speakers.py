@@ -165,9 +165,11 @@ class SpeakerTracker:
             self._audio = self._audio[keep_from - self._audio_start :]
             self._audio_start = keep_from
 
-    def advance(self) -> None:
-        """Run the committed windows: those ending on the ``step_s`` grid, up to what was pushed."""
-        while self.covered + self.step_samples <= self.received:
+    def advance(self, until: int | None = None) -> None:
+        """Run the committed windows: those ending on the ``step_s`` grid, up to what was pushed
+        (or up to stream sample ``until``, when the caller pushes ahead of its own clock)."""
+        limit = self.received if until is None else min(until, self.received)
+        while self.covered + self.step_samples <= limit:
             self._analyse(self.covered + self.step_samples, commit=True)
 
     def advance_to(self, end_sample: int) -> None:
@@ -178,7 +180,7 @@ class SpeakerTracker:
         speakers evolve the same way whatever the utterance timing, and a caption need not wait
         for the grid.
         """
-        self.advance()
+        self.advance(until=end_sample)
         end_sample = min(end_sample, self.received)
         if end_sample > self.covered:
             self._analyse(end_sample, commit=False)

@@ -12,6 +12,7 @@ const FRAME_SECONDS = 0.1; // audio frame sent per binary message
 const WORKLET_BLOCK = 1024; // samples per block posted by the worklet
 const PENDING_MAX_FRAMES = 50; // audio kept while waiting for `ready` (5 s), then dropped
 const SEND_BUFFER_LIMIT = 4 * 1024 * 1024; // bytes queued in the socket before frames are dropped
+const UNACKED_MAX_FRAMES = 1200; // audio kept for a resume (~2 min of 100 ms frames), oldest dropped first
 const BACKOFF_MS = { first: 500, max: 10000 };
 const OPEN_TIMEOUT_MS = 10000; // socket must open within this
 const READY_TIMEOUT_MS = 15000; // ... and answer `ready` within this after `start`
@@ -278,8 +279,18 @@ function stopSource() {
 // ---------------------------------------------------------------------------------------------
 // Connection
 
+// A server with auth: open the page as /?token=<token>; the socket carries it (browsers cannot
+// set an Authorization header on a WebSocket).
 function wsUrl() {
-  return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+  const base = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+  const token = new URLSearchParams(location.search).get('token');
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base;
+}
+
+// The server session of the current segment can be resumed (it gave a token, see protocol.md).
+function resumableSegment() {
+  const seg = currentSegment();
+  return seg && seg.resumeToken ? seg : null;
 }
 
 function connect() {
@@ -298,7 +309,15 @@ function connect() {
 
   ws.onopen = () => {
     if (state.conn !== conn) return;
-    ws.send(JSON.stringify(startMessage()));
+    const seg = resumableSegment();
+    if (seg) { // take the dropped server session over: its finals and speakers carry on
+      conn.resuming = true;
+      ws.send(JSON.stringify({
+        type: 'resume', session_id: seg.sessionId, token: seg.resumeToken, last_final_id: seg.lastFinalId,
+      }));
+    } else {
+      ws.send(JSON.stringify(startMessage()));
+    }
     conn.started = true;
     clearTimeout(conn.timer);
     conn.timer = setTimeout(() => ws.close(), READY_TIMEOUT_MS);
@@ -341,7 +360,11 @@ function startMessage() {
 function onSocketClosed(conn, event) {
   clearTimeout(conn.timer);
   state.conn = null;
-  clearPartial(); // the utterance in progress will never be finished by that server session
+  clearPartial(); // a resumed session re-sends what it has; a new one starts afresh
+  if (conn.resumeFailed || conn.slowReader) { // not the session's end: reconnect (afresh or resumed)
+    if (state.running && !state.fatal) scheduleReconnect(false);
+    return;
+  }
   if (!state.running || state.fatal) return;
   if (state.stopping) {
     finishSession('Stopped. The connection closed before the last captions arrived.');
@@ -354,9 +377,9 @@ function onSocketClosed(conn, event) {
   scheduleReconnect(event.code === CLOSE_BUSY);
 }
 
-// Exponential backoff: 0.5 s, 1 s, 2 s, 4 s, 8 s, then every 10 s, until a connection gets `ready`.
-// While no connection is ready, the source keeps capturing but its audio is dropped (sendFrame):
-// resuming a server session without losing audio is a later protocol feature.
+// Exponential backoff: 0.5 s, 1 s, 2 s, 4 s, 8 s, then every 10 s, until a connection gets `ready`
+// or `resumed`. While no connection is live, the source keeps capturing: a resumable session keeps
+// that audio and sends it after `resumed` (sendFrame); otherwise it is dropped.
 function scheduleReconnect(busy) {
   const delay = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** state.attempt);
   state.attempt += 1;
@@ -395,8 +418,10 @@ function handleMessage(conn, msg) {
     state.lag = msg.lag;
     renderLag();
   }
+  if (typeof msg.ack === 'number' && conn.segment) acknowledge(conn.segment, msg.ack);
   switch (msg.type) {
     case 'ready': return onReady(conn, msg);
+    case 'resumed': return onResumed(conn, msg);
     case 'partial': return onPartial(conn, msg);
     case 'final': return onFinal(conn, msg);
     case 'speakers': return onSpeakers(conn, msg);
@@ -422,6 +447,31 @@ function onReady(conn, msg) {
   renderMeta();
 }
 
+function onResumed(conn, msg) {
+  clearTimeout(conn.timer);
+  const seg = resumableSegment();
+  conn.ready = true;
+  conn.resuming = false;
+  conn.segment = seg;
+  state.attempt = 0;
+  setStatus('live', liveText());
+  // The audio the server does not hold yet goes again, in order, from its `ack`.
+  const ack = typeof msg.ack === 'number' ? msg.ack : 0;
+  acknowledge(seg, ack);
+  for (const kept of seg.unacked) {
+    const frame = kept.start < ack ? kept.frame.subarray(ack - kept.start) : kept.frame;
+    conn.ws.send(LITTLE_ENDIAN ? frame : toLittleEndian(frame));
+  }
+  renderMeta();
+}
+
+// The server holds the segment's audio up to sample `ack`: forget the frames before it.
+function acknowledge(seg, ack) {
+  while (seg.unacked.length && seg.unacked[0].start + seg.unacked[0].frame.length <= ack) {
+    seg.unacked.shift();
+  }
+}
+
 // Each server session is a segment of the page's transcript. A reconnect opens a new one whose
 // caption times are offset by the audio the earlier segments were sent, so the transcript stays
 // in order; speaker ids (S1, …) belong to their segment, since a new server session numbers its
@@ -435,6 +485,9 @@ function openSegment(ready) {
     sampleRate: state.source ? state.source.sampleRate : ready.sample_rate,
     speakers: new Map(), // id -> display name; the server's `speakers` roster is the truth
     sessionId: ready.session_id || '',
+    resumeToken: typeof ready.resume_token === 'string' ? ready.resume_token : '',
+    lastFinalId: 0, // the highest final id shown: a resume replays the ones after it
+    unacked: [], // { start, frame }: audio the server has not acknowledged (resent after a resume)
     model: typeof ready.asr_model === 'string' ? ready.asr_model.replace(/^bundle:/, '') : '',
   };
   state.segments.push(seg);
@@ -459,6 +512,10 @@ function onPartial(conn, msg) {
 function onFinal(conn, msg) {
   const seg = conn.segment;
   if (!seg || typeof msg.text !== 'string') return;
+  if (typeof msg.id === 'number') {
+    if (msg.id <= seg.lastFinalId) return; // replayed after a resume, already on screen
+    seg.lastFinalId = msg.id;
+  }
   if (msg.speaker && !seg.speakers.has(msg.speaker)) {
     seg.speakers.set(msg.speaker, msg.speaker_name || msg.speaker);
   }
@@ -491,6 +548,16 @@ function onSpeakers(conn, msg) {
 
 function onServerError(conn, msg) {
   const text = msg.message || msg.code || 'The server reported an error.';
+  if (msg.code === 'resume_failed') { // the server no longer has the session: start a new one
+    const seg = resumableSegment();
+    if (seg) seg.resumeToken = '';
+    conn.resumeFailed = true;
+    return;
+  }
+  if (msg.code === 'slow_reader') { // the server closes this connection but keeps the session
+    conn.slowReader = true;
+    return;
+  }
   if (msg.fatal) {
     state.fatal = true;
     fail(text);
@@ -518,7 +585,13 @@ function onDone(conn, msg) {
 // Send a ~100 ms frame of mono float samples, or keep it until `ready`, or drop it.
 function sendFrame(frame) {
   const conn = state.conn;
-  if (!conn || state.stopping) return; // no connection: dropped (see scheduleReconnect)
+  if (state.stopping) return;
+  const resumable = resumableSegment();
+  if (resumable && (!conn || !conn.ready || conn.ws.readyState !== WebSocket.OPEN)) {
+    keepUnacked(resumable, frame); // no live connection: kept, and sent after `resumed`
+    return;
+  }
+  if (!conn) return; // no connection and nothing to resume: dropped (see scheduleReconnect)
   if (!conn.ready) {
     if (conn.started || conn.ws.readyState === WebSocket.CONNECTING) {
       conn.pending.push(frame);
@@ -531,7 +604,14 @@ function sendFrame(frame) {
   // wait, so beyond this much queued data the newest audio is dropped instead of piling up.
   if (conn.ws.bufferedAmount > SEND_BUFFER_LIMIT) return;
   conn.ws.send(LITTLE_ENDIAN ? frame : toLittleEndian(frame));
-  conn.segment.sentSamples += frame.length;
+  keepUnacked(conn.segment, frame);
+}
+
+// Record a frame as the segment's next audio, kept until the server acknowledges it.
+function keepUnacked(seg, frame) {
+  seg.unacked.push({ start: seg.sentSamples, frame });
+  seg.sentSamples += frame.length;
+  if (seg.unacked.length > UNACKED_MAX_FRAMES) seg.unacked.shift();
 }
 
 function toLittleEndian(frame) {

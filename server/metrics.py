@@ -1,0 +1,84 @@
+"""Prometheus metrics of one server (``GET /metrics``).
+
+Each :class:`ServerMetrics` has its own registry, so several servers in one process (tests) do not
+share counters. Names follow Prometheus conventions: ``_total`` counters, base units (seconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0, 20.0, 60.0)
+
+
+class _StageSeconds(Collector):
+    """``parley_inference_seconds_total{stage}``, read from the engine's running totals at scrape time."""
+
+    def __init__(self, read: Callable[[], dict[str, float]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "parley_inference_seconds",
+            "Seconds spent in inference, by pipeline stage (vad, asr, segmentation, embedding).",
+            labels=["stage"],
+        )
+        totals = {"vad": 0.0, "asr": 0.0, "segmentation": 0.0, "embedding": 0.0, **self._read()}
+        for stage, seconds in sorted(totals.items()):
+            family.add_metric([stage], seconds)
+        yield family
+
+
+class ServerMetrics:
+    """The counters, gauges and histograms one server exposes."""
+
+    def __init__(self, stage_seconds: Callable[[], dict[str, float]]) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.sessions_active = Gauge(
+            "parley_sessions_active", "Sessions with a connected client.", registry=r
+        )
+        self.sessions_detached = Gauge(
+            "parley_sessions_detached", "Sessions whose socket dropped, kept for a resume.", registry=r
+        )
+        self.sessions_started = Counter("parley_sessions_started", "Sessions started.", registry=r)
+        self.sessions_resumed = Counter("parley_sessions_resumed", "Successful resumes.", registry=r)
+        self.sessions_refused = Counter(
+            "parley_sessions_refused",
+            "Connections refused, by reason (capacity, auth, shutdown, resume).",
+            ["reason"],
+            registry=r,
+        )
+        self.audio_seconds = Counter(
+            "parley_audio_seconds", "Seconds of audio received (16 kHz sample clock).", registry=r
+        )
+        self.finals = Counter("parley_finals", "Final captions produced.", registry=r)
+        self.final_latency = Histogram(
+            "parley_final_latency_seconds",
+            "Audio received between a final's end and its emission (the server's share of caption latency).",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.lag = Gauge(
+            "parley_session_lag_seconds",
+            "Audio received but not yet processed, per session.",
+            ["session"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "parley_errors", "Error messages sent to clients, by code.", ["code"], registry=r
+        )
+        r.register(_StageSeconds(stage_seconds))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def forget_session(self, session_id: str) -> None:
+        with contextlib.suppress(KeyError):
+            self.lag.remove(session_id)

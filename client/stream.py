@@ -103,7 +103,7 @@ def iter_pcm_chunks(
 
 RESUMABLE_ERRORS = frozenset({"slow_reader"})  # fatal for the connection, not for the session
 RESEND_PIECE_BYTES = 32_000  # audio resent after a resume goes in frames of at most this size
-MAX_UNACKED_S = 120.0  # audio held for resending; a server that acknowledges nothing past it is given up
+MAX_UNACKED_S = 120.0  # audio held for resending: beyond it, the sender waits for the server's `ack`
 
 
 class _Dropped(Exception):
@@ -124,6 +124,7 @@ class _Session:
         self.unacked_from = 0  # byte offset of unacked[0] in the stream
         self.audio_ended = False  # the source is exhausted (then `stop` is due)
         self.in_hand: bytes | None = None  # taken from the source, not yet sent
+        self.acked = asyncio.Event()  # set whenever an `ack` frees part of the resend buffer
         self.fatal: dict[str, Any] | None = None
         self.last_final_id = 0
         self._on_event = on_event
@@ -148,8 +149,12 @@ class _Session:
         """``chunk`` is about to go out: keep it until the server acknowledges it."""
         self.unacked += chunk
         self.bytes_sent += len(chunk)
-        if len(self.unacked) > MAX_UNACKED_S * self.bytes_per_second:
-            raise self.failure(f"the server acknowledged no audio for {MAX_UNACKED_S:.0f} s")
+
+    async def room_to_send(self) -> None:
+        """Wait while ``MAX_UNACKED_S`` of audio waits for the server's ``ack`` (bounds the resend buffer)."""
+        while len(self.unacked) > MAX_UNACKED_S * self.bytes_per_second:
+            self.acked.clear()
+            await self.acked.wait()
 
     def acknowledge(self, samples: int) -> None:
         """The server holds the first ``samples`` samples: forget them."""
@@ -158,6 +163,7 @@ class _Session:
             drop = min(upto - self.unacked_from, len(self.unacked))
             del self.unacked[:drop]
             self.unacked_from += drop
+            self.acked.set()
 
     def record(self, raw: str | bytes) -> dict[str, Any] | None:
         """Parse one server message, file it in the result, pass it to ``on_event``, and return it.
@@ -425,6 +431,7 @@ async def _send_audio(
     for offset in range(0, len(session.unacked), RESEND_PIECE_BYTES):
         await websocket.send(bytes(session.unacked[offset : offset + RESEND_PIECE_BYTES]))
     while not session.audio_ended:
+        await session.room_to_send()
         if session.in_hand is None:  # a chunk taken from the feed stays in hand until it is sent
             session.in_hand = await feed.get()
             if session.in_hand is None:

@@ -103,7 +103,11 @@ def iter_pcm_chunks(
 
 RESUMABLE_ERRORS = frozenset({"slow_reader"})  # fatal for the connection, not for the session
 RESEND_PIECE_BYTES = 32_000  # audio resent after a resume goes in frames of at most this size
-MAX_UNACKED_S = 120.0  # audio held for resending: beyond it, the sender waits for the server's `ack`
+# Audio in flight (sent, not yet acknowledged): beyond it the sender waits for the server's `ack`. It
+# bounds the resend buffer, and keeps the audio queued in TCP ahead of a keepalive ping short: a
+# server behind on processing stops reading (back-pressure), and a ping stuck behind minutes of
+# audio times out (close 1011).
+MAX_UNACKED_S = 10.0
 
 
 class _Dropped(Exception):

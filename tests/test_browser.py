@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.scoring import stm_text, word_error_rate
+
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -41,7 +43,7 @@ async def browser_page(sample):
             await browser.close()
 
 
-async def test_microphone_captions_rename_and_srt_download(server, browser_page, artifacts):
+async def test_microphone_captions_rename_and_srt_download(server, browser_page, artifacts, sample):
     page = browser_page
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
@@ -55,8 +57,13 @@ async def test_microphone_captions_rename_and_srt_download(server, browser_page,
         timeout=60_000,
     )
     transcript = " ".join(await page.locator("#transcript .caption .text").all_inner_texts()).lower()
-    for words in ("hello", "diane in new jersey", "originally from chicago", "down here"):
-        assert words in transcript, (words, transcript)
+    # Chromium's fake microphone resamples the file to 48 kHz and starts at an arbitrary point, so the
+    # words vary a little from run to run: score them against the reference, a little looser than the
+    # direct 16 kHz stream (tests/test_e2e_sample.py, WER <= 0.20)
+    wer = word_error_rate(stm_text(sample.stm), transcript)
+    assert wer <= 0.30, (wer, transcript)
+    for word in ("hello", "jersey", "chicago"):
+        assert word in transcript, (word, transcript)
     assert await page.locator('.caption[data-speaker="S1"]').count() > 0
 
     await page.locator('.caption[data-speaker="S1"] .speaker').first.click()

@@ -108,11 +108,11 @@ class AsrConfig:
     language: str | None = "en"  # default when `start` does not say; None: detect
     beam_size: int = 5  # for finals of closed utterances
     partial_beam_size: int = 2  # for partials (whose agreed words become finals in long speech)
-    partial_interval_s: float = 0.8  # audio between two partial hypotheses of one utterance
+    partial_interval_s: float = 0.7  # audio between two partial hypotheses of one utterance
     partial_min_s: float = 0.6  # no partial for an utterance shorter than this
     # Words two consecutive partials agree on are committed as finals while the utterance goes on:
     commit_min_s: float = 2.0  # ... once the open utterance is this long, at a sentence end ...
-    commit_force_s: float = 5.0  # ... or at any agreed word boundary once it is this long ...
+    commit_force_s: float = 4.5  # ... or at any agreed word boundary once it is this long ...
     commit_tail_s: float = 0.6  # ... keeping at least this much audio after the committed words
     # Whisper's failure guards, applied per segment:
     no_speech_threshold: float = 0.6  # drop when no_speech_prob above this ...

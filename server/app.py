@@ -32,6 +32,7 @@ from websockets.http11 import Request, Response
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
 from parley.server import http
+from parley.server.audio import PIPELINE_RATE
 from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.engine import Engine
 from parley.server.live import LiveSession
@@ -269,10 +270,6 @@ class Connection:
     @property
     def session_id(self) -> str | None:
         return self.live.session_id if self.live else None
-
-    @property
-    def session(self) -> Session | None:
-        return self.live.session if self.live else None
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -590,7 +587,7 @@ class Connection:
         elif outcome == "shutdown":
             close_code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
         if outcome != "idle":
-            duration = round(live.session.received / 16000, 3)
+            duration = round(live.session.received / PIPELINE_RATE, 3)
             done: dict[str, Any] = {"type": "done", "finals": live.session.finals_sent, "duration": duration}
             if outcome != "stop":
                 done["reason"] = outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +15,16 @@ from parley.config import Config, load_config
 from parley.samples import SampleFiles, pyannote_sample
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def loopback_config(config: Config, **blocks: dict[str, Any]) -> Config:
+    """``config`` for a test server on a free loopback port, with fields of its blocks replaced.
+
+    ``loopback_config(config, server={"max_sessions": 2}, resume={"grace_s": 1.5})``
+    """
+    replaced = {name: dataclasses.replace(getattr(config, name), **fields) for name, fields in blocks.items()}
+    replaced["server"] = dataclasses.replace(replaced.get("server", config.server), host="127.0.0.1", port=0)
+    return dataclasses.replace(config, **replaced)
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +58,7 @@ async def server(config: Config, engine) -> AsyncIterator:
     """A real Parley server on a free loopback port, sharing the session's engine."""
     from parley.server.app import ParleyServer
 
-    local = dataclasses.replace(config, server=dataclasses.replace(config.server, host="127.0.0.1", port=0))
-    async with ParleyServer(local, engine=engine) as running:
+    async with ParleyServer(loopback_config(config), engine=engine) as running:
         yield running
 
 

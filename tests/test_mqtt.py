@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import ssl
 import sys
@@ -23,6 +22,7 @@ from parley.server.app import ParleyServer
 from parley.server.mqtt import parse_broker_url
 from tests.broker import Mosquitto
 from tests.certs import make_certificates
+from tests.conftest import loopback_config
 
 pytestmark = pytest.mark.slow
 Messages = list[tuple[str, dict[str, Any]]]
@@ -32,13 +32,8 @@ Messages = list[tuple[str, dict[str, Any]]]
 async def parley_server(
     config: Config, engine, broker_url: str, tls_ca: Path | None = None
 ) -> AsyncIterator[ParleyServer]:
-    local = dataclasses.replace(
-        config,
-        server=dataclasses.replace(config.server, host="127.0.0.1", port=0),
-        mqtt=dataclasses.replace(
-            config.mqtt, url=broker_url, reconnect_max_s=1.0, tls_ca=str(tls_ca) if tls_ca else None
-        ),
-    )
+    tls = str(tls_ca) if tls_ca else None
+    local = loopback_config(config, mqtt={"url": broker_url, "reconnect_max_s": 1.0, "tls_ca": tls})
     async with ParleyServer(local, engine=engine) as server:
         yield server
 

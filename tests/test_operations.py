@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import os
 import signal
@@ -26,6 +25,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from parley.client.stream import StreamError, iter_pcm_chunks, stream_audio
 from tests.certs import make_certificates
+from tests.conftest import loopback_config
 
 pytestmark = pytest.mark.slow
 START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "en"}
@@ -49,16 +49,10 @@ async def guarded_server(config, engine, certificates) -> AsyncIterator:
     """TLS, a bearer token, and small limits, on the real models."""
     from parley.server.app import ParleyServer
 
-    local = dataclasses.replace(
+    local = loopback_config(
         config,
-        server=dataclasses.replace(
-            config.server,
-            host="127.0.0.1",
-            port=0,
-            certfile=str(certificates.cert),
-            keyfile=str(certificates.key),
-        ),
-        auth=dataclasses.replace(config.auth, tokens=[TOKEN]),
+        server={"certfile": str(certificates.cert), "keyfile": str(certificates.key)},
+        auth={"tokens": [TOKEN]},
     )
     async with ParleyServer(local, engine=engine) as running:
         yield running
@@ -69,12 +63,8 @@ async def limited_server(config, engine) -> AsyncIterator:
     """Small limits, on the real models."""
     from parley.server.app import ParleyServer
 
-    local = dataclasses.replace(
-        config,
-        server=dataclasses.replace(config.server, host="127.0.0.1", port=0),
-        limits=dataclasses.replace(
-            config.limits, idle_timeout_s=1.5, max_session_s=2.0, send_queue_messages=16
-        ),
+    local = loopback_config(
+        config, limits={"idle_timeout_s": 1.5, "max_session_s": 2.0, "send_queue_messages": 16}
     )
     async with ParleyServer(local, engine=engine) as running:
         yield running

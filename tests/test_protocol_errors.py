@@ -4,7 +4,6 @@ server goes on serving other sessions."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import urllib.request
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from parley.client.stream import iter_pcm_chunks, stream_audio
+from tests.conftest import loopback_config
 
 START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "en"}
 
@@ -26,16 +26,8 @@ async def strict_server(config, engine) -> AsyncIterator:
     """A server with small limits, sharing the real models."""
     from parley.server.app import ParleyServer
 
-    local = dataclasses.replace(
-        config,
-        server=dataclasses.replace(
-            config.server,
-            host="127.0.0.1",
-            port=0,
-            max_sessions=2,
-            max_message_bytes=64 * 1024,
-            max_start_wait_s=1.5,
-        ),
+    local = loopback_config(
+        config, server={"max_sessions": 2, "max_message_bytes": 64 * 1024, "max_start_wait_s": 1.5}
     )
     async with ParleyServer(local, engine=engine) as running:
         yield running

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
 
@@ -12,6 +11,7 @@ import pytest_asyncio
 from websockets.asyncio.client import ClientConnection, connect
 
 from parley.client.stream import StreamError, iter_pcm_chunks, stream_audio
+from tests.conftest import loopback_config
 
 pytestmark = pytest.mark.slow
 START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "en"}
@@ -22,11 +22,7 @@ async def short_grace_server(config, engine) -> AsyncIterator:
     """A server that keeps a dropped session for 1.5 s only."""
     from parley.server.app import ParleyServer
 
-    local = dataclasses.replace(
-        config,
-        server=dataclasses.replace(config.server, host="127.0.0.1", port=0),
-        resume=dataclasses.replace(config.resume, grace_s=1.5),
-    )
+    local = loopback_config(config, resume={"grace_s": 1.5})
     async with ParleyServer(local, engine=engine) as running:
         yield running
 

@@ -279,20 +279,21 @@ def _weighted(files: list[dict[str, Any]], side: str, key: str) -> float | None:
     return sum(v * d for v, d in values) / total if total else None
 
 
+# the accuracy figures both sides report per file, averaged over files weighted by duration
+ACCURACY_KEYS = (
+    "wer",
+    "der",
+    "der_missed",
+    "der_false_alarm",
+    "der_confusion",
+    "cpwer",
+    "speaker_count_error",
+)
+
+
 def summarise(files: list[dict[str, Any]]) -> dict[str, Any]:
     """Duration-weighted means over files; latency percentiles over every final of every file."""
-    streaming: dict[str, Any] = {
-        key: _weighted(files, "streaming", key)
-        for key in (
-            "wer",
-            "der",
-            "der_missed",
-            "der_false_alarm",
-            "der_confusion",
-            "cpwer",
-            "speaker_count_error",
-        )
-    }
+    streaming: dict[str, Any] = {key: _weighted(files, "streaming", key) for key in ACCURACY_KEYS}
     finals = [x for f in files for x in f["streaming"]["final_latencies"]]
     partials = [x for f in files for x in f["streaming"]["first_partial_latencies"]]
     audio = sum(f["duration"] for f in files)
@@ -306,18 +307,7 @@ def summarise(files: list[dict[str, Any]]) -> dict[str, Any]:
     )
     summary: dict[str, Any] = {"streaming": streaming, "audio_seconds": audio, "files": len(files)}
     if all(f.get("offline") for f in files):
-        offline = {
-            key: _weighted(files, "offline", key)
-            for key in (
-                "wer",
-                "der",
-                "der_missed",
-                "der_false_alarm",
-                "der_confusion",
-                "cpwer",
-                "speaker_count_error",
-            )
-        }
+        offline = {key: _weighted(files, "offline", key) for key in ACCURACY_KEYS}
         offline["rtf"] = _weighted(files, "offline", "rtf")
         summary["offline"] = offline
     return summary

@@ -21,7 +21,7 @@ from parley.server.audio import PIPELINE_RATE, PcmDecoder
 from parley.server.captions import attribute_words, caption_text, split_turns
 from parley.server.engine import Engine
 from parley.server.speakers import SpeakerTracker, speaker_id
-from parley.server.transcribe import Partial, UtteranceTranscriber, Word
+from parley.server.transcribe import Partial, UtteranceTranscriber, Word, commit_boundary
 from parley.server.vad import Utterance, UtteranceSegmenter
 
 Event = dict[str, Any]
@@ -191,29 +191,10 @@ class Session:
         return events
 
     def _commit_agreed(self, current: Utterance, partial: Partial) -> list[Event]:
-        """Finalise the agreed words of a long open utterance; ``partial`` keeps the rest.
-
-        The cut goes between two words (never inside one): after the last agreed word that ends
-        a sentence once the utterance is ``commit_min_s`` long, after any agreed word once it is
-        ``commit_force_s`` long, and always ``commit_tail_s`` before the audio's end.
-        """
-        cfg = self.config.asr
-        duration = current.duration
-        if duration < cfg.commit_min_s:
-            return []
-        latest_end = current.end / PIPELINE_RATE - cfg.commit_tail_s
-        # a next word must follow the cut, and the committed words must end commit_tail_s before the end
-        boundaries = [i for i in range(len(partial.words) - 1) if partial.words[i].end <= latest_end]
-        agreed_sentence_ends = [
-            i
-            for i in boundaries
-            if i < partial.stable_words and partial.words[i].text.endswith((".", "?", "!"))
-        ]
-        if agreed_sentence_ends:
-            last = agreed_sentence_ends[-1]
-        elif boundaries and duration >= cfg.commit_force_s:
-            last = boundaries[-1]
-        else:
+        """Finalise the agreed words of a long open utterance (see :func:`commit_boundary`);
+        ``partial`` keeps the rest."""
+        last = commit_boundary(partial, current.duration, current.end / PIPELINE_RATE, self.config.asr)
+        if last is None:
             return []
         committed, rest = partial.words[: last + 1], partial.words[last + 1 :]
         cut = self.segmenter.cut_between(

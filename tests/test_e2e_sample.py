@@ -44,7 +44,11 @@ async def test_sample_words_match_reference(realtime_result, sample):
     hypothesis = " ".join(final["text"] for final in realtime_result.finals)
     wer = word_error_rate(stm_text(sample.stm), hypothesis)
     print(f"WER {wer:.3f}: {hypothesis}")
-    assert wer <= 0.20
+    # 0.185 measured here (AMD EPYC, ctranslate2 4.8.5, int8); the same pipeline spreads over
+    # 0.148-0.210 under perturbations as large as a machine's (tests/test_accuracy_spread.py, whose
+    # bound this is: the spread's maximum plus 2.5 of the sample's 81 words). The old bound, 0.20,
+    # sat inside the spread of the old pipeline (0.160-0.247) and failed on a fresh install.
+    assert wer <= 0.24
 
 
 async def test_sample_speakers_match_reference(realtime_result, sample):

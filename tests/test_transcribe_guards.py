@@ -18,8 +18,10 @@ from parley.server.captions import SHORT_ISLAND_S, attribute_words, caption_text
 from parley.server.transcribe import (
     LEAD_IN_MARGIN_S,
     SILENCE_PHRASE_MIN_PROBABILITY,
+    Partial,
     UtteranceTranscriber,
     Word,
+    commit_boundary,
     drop_repeats,
     normalise,
 )
@@ -313,3 +315,42 @@ def test_split_turns_and_caption_text() -> None:
     assert [w for t in turns for w in t] == ws
     assert split_turns([]) == []
     assert caption_text([]) == ""
+
+
+# --- commit points ------------------------------------------------------------------------------
+
+COMMIT = AsrConfig(commit_min_s=2.0, commit_force_s=4.5, commit_tail_s=0.6)
+
+
+def committed(text: str, agreed: int, duration: float, audio_end: float) -> str | None:
+    """The words :func:`commit_boundary` commits of a hypothesis (one word every 0.3 s from 0)."""
+    hypothesis = words(text)
+    last = commit_boundary(Partial(hypothesis, agreed), duration, audio_end, COMMIT)
+    return None if last is None else " ".join(texts(hypothesis[: last + 1]))
+
+
+def test_commit_at_the_last_agreed_sentence_end() -> None:
+    # 8 words, ending at 2.3 s; all agreed: the cut goes after "there."
+    assert (
+        committed("so we went. out there. and then", 8, duration=3.0, audio_end=3.0)
+        == "so we went. out there."
+    )
+    # only the first 3 agreed: "there." is not, so the cut goes after "went."
+    assert committed("so we went. out there. and then", 3, duration=3.0, audio_end=3.0) == "so we went."
+
+
+def test_no_commit_before_commit_min_s_nor_into_the_tail() -> None:
+    assert committed("so we went. out there. and then", 8, duration=1.9, audio_end=3.0) is None
+    # audio ends at 1.8 s: only words ending by 1.2 s ("went." ends at 0.8) may go
+    assert committed("so we went. out there. and then", 8, duration=2.0, audio_end=1.8) == "so we went."
+
+
+def test_forced_commit_takes_agreed_words_only() -> None:
+    """Past commit_force_s without a sentence end, the cut goes after the last *agreed* word; with
+    nothing agreed nothing is committed (a lone hypothesis is what one changed token rewrites)."""
+    text = "and then we all went out for a walk"
+    assert committed(text, 5, duration=5.0, audio_end=5.0) == "and then we all went"
+    assert committed(text, 0, duration=5.0, audio_end=5.0) is None
+    assert committed(text, 5, duration=4.4, audio_end=5.0) is None  # not yet forced
+    # agreed words never include the last one: a next word must follow the cut
+    assert committed("one two three", 3, duration=5.0, audio_end=5.0) == "one two"

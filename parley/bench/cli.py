@@ -32,6 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--update-readme", type=Path, metavar="README", help="write the table into this README"
     )
+    spread = parser.add_argument_group(
+        "spread (accuracy under perturbations: start offsets, gains, compute types; in-process, no latency)"
+    )
+    spread.add_argument("--spread", action="store_true", help="measure the spread of WER, DER and speakers")
+    spread.add_argument(
+        "--spread-compute-types",
+        default="int8,float32",
+        metavar="LIST",
+        help="CTranslate2 compute types to run (default int8,float32)",
+    )
     soak = parser.add_argument_group("soak (one long session; memory over time, no accuracy run)")
     soak.add_argument(
         "--soak", action="store_true", help="stream the sample repeated through one session at full speed"
@@ -130,6 +140,23 @@ def run_soak_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def run_spread_command(args: argparse.Namespace, config: Config, files: list[BenchFile]) -> int:
+    """``parley bench --spread``: every file under every perturbation; ``spread.json/md/png``."""
+    from parley.bench.spread import SPREAD_END, SPREAD_START, perturbations, run_spread, write_spread
+
+    compute_types = [name.strip() for name in args.spread_compute_types.split(",") if name.strip()]
+    variants = perturbations(compute_types=compute_types)
+    result = run_spread(files, config, variants, progress=lambda line: print(line, flush=True))
+    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    paths, table = write_spread(result, args.out, command.strip())
+    print(table)
+    print(f"parley bench: wrote {', '.join(map(str, paths))}")
+    if args.update_readme and not update_readme(args.update_readme, table, SPREAD_START, SPREAD_END):
+        message = f"parley bench: no {SPREAD_START} markers in {args.update_readme}; README not updated"
+        print(message, file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.soak:
         return run_soak_command(args, config)
@@ -141,6 +168,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"parley bench: {exc}", file=sys.stderr)
         return 2
+    if args.spread:
+        return run_spread_command(args, config, files)
     options = BenchOptions(
         speed=args.speed,
         streams=args.streams,

@@ -36,7 +36,8 @@ def markdown(result: dict[str, Any], command: str) -> str:
     ]
     lines = [
         f"Measured by `{command}` on {machine['date']}: {machine['cores']} cores ({machine['cpu']}), "
-        f"{machine['memory_gb']} GB, no GPU; {summary['files']} file(s), "
+        f"{machine['memory_gb']} GB, no GPU, Whisper {machine.get('compute_type') or '?'} on ctranslate2 "
+        f"{machine.get('ctranslate2', '?')}; {summary['files']} file(s), "
         f"{summary['audio_seconds']:.0f} s of audio.",
         "",
         "| metric | streaming (Parley) | offline baseline |",

@@ -249,7 +249,11 @@ class BenchResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def machine_description() -> dict[str, Any]:
+def machine_description(config: Config | None = None) -> dict[str, Any]:
+    """The CPU, memory and the versions that decide the words (int8 Whisper output differs with both
+    the CPU and the CTranslate2 release: 4.6.0 and 4.7.1 caption the sample differently on one machine)."""
+    from importlib.metadata import version
+
     cpu = "unknown CPU"
     with_model = [
         line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")
@@ -269,6 +273,9 @@ def machine_description() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_gb": round(memory_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
+        "ctranslate2": version("ctranslate2"),
+        "torch": version("torch"),
+        "compute_type": config.models.compute_type if config is not None else None,
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -318,7 +325,7 @@ def run_bench(
 ) -> BenchResult:
     from parley.client.audio_source import decode_file
 
-    result = BenchResult(machine=machine_description())
+    result = BenchResult(machine=machine_description(config))
     engine = None
     if options.offline:
         from parley.server.engine import Engine

@@ -134,6 +134,33 @@ class OnlineClusters:
         return result
 
 
+@dataclass
+class WindowAnalysis:
+    """Segmentation and embeddings of one analysis window (what the tracker decides from)."""
+
+    activity: np.ndarray  # (frames, local speakers) 0/1
+    frame_times: np.ndarray  # stream seconds of each frame's centre
+    alone: np.ndarray  # activity where exactly one local speaker is active ("clean" frames)
+    clean_seconds: np.ndarray  # clean speech per local speaker
+    embeddable: list[int]  # local speakers with at least min_embedding_s of clean speech
+    embeddings: np.ndarray  # (len(embeddable), dimension), L2-normalised
+
+
+def analyse_window(
+    engine: Engine, audio: np.ndarray, window_start: int, min_embedding_s: float
+) -> WindowAnalysis:
+    """Segment a window starting at stream sample ``window_start``; embed its local speakers that have
+    ``min_embedding_s`` of clean speech, each pooled over exactly its clean frames."""
+    activity = engine.segment(audio)  # (frames, locals)
+    grid = engine.frame_grid
+    frame_times = window_start / SAMPLE_RATE + grid.first_center + grid.step * np.arange(len(activity))
+    alone = activity * (activity.sum(axis=1, keepdims=True) == 1)
+    clean_seconds = alone.sum(axis=0) * grid.step
+    embeddable = [k for k in range(activity.shape[1]) if clean_seconds[k] >= min_embedding_s]
+    embeddings = engine.embed(audio, alone[:, embeddable].T) if embeddable else np.zeros((0, 0), np.float32)
+    return WindowAnalysis(activity, frame_times, alone, clean_seconds, embeddable, embeddings)
+
+
 def speaker_id(index: int) -> str:
     return f"S{index + 1}"
 
@@ -195,25 +222,21 @@ class SpeakerTracker:
         audio = self._audio[available_from - self._audio_start : window_end - self._audio_start]
         if available_from > window_start:
             audio = np.concatenate([np.zeros(available_from - window_start, dtype=np.float32), audio])
-        activity = self.engine.segment(audio)  # (frames, locals)
-        grid = self.engine.frame_grid
-        frame_times = window_start / SAMPLE_RATE + grid.first_center + grid.step * np.arange(len(activity))
-        alone = activity * (activity.sum(axis=1, keepdims=True) == 1)
-        clean_seconds = alone.sum(axis=0) * grid.step
+        window = analyse_window(self.engine, audio, window_start, self.config.min_embedding_s)
+        activity, frame_times, clean_seconds = window.activity, window.frame_times, window.clean_seconds
         mapping = np.full(activity.shape[1], -1, dtype=np.int64)
 
-        embeddable = [k for k in range(activity.shape[1]) if clean_seconds[k] >= self.config.min_embedding_s]
+        embeddable = window.embeddable
         if embeddable:
-            embeddings = self.engine.embed(audio, alone[:, embeddable].T)
             unseen = frame_times >= self.covered / SAMPLE_RATE
-            unseen_seconds = alone[unseen].sum(axis=0) * grid.step
+            unseen_seconds = window.alone[unseen].sum(axis=0) * self.engine.frame_grid.step
             # an embedding moves its centroid only when backed by update_min_s of clean speech
             weights = [
                 float(unseen_seconds[k]) if clean_seconds[k] >= self.config.update_min_s else 0.0
                 for k in embeddable
             ]
             assigned = self.clusters.assign(
-                embeddings, [float(clean_seconds[k]) for k in embeddable], weights, commit=commit
+                window.embeddings, [float(clean_seconds[k]) for k in embeddable], weights, commit=commit
             )
             for k, j in zip(embeddable, assigned, strict=True):
                 if j is not None:

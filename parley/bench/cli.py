@@ -17,7 +17,11 @@ from parley.samples import pyannote_sample
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("audio (a suite, or one file with its references)")
-    source.add_argument("--suite", help="sample | synthetic | a folder of NAME.wav + NAME.rttm + NAME.stm")
+    source.add_argument(
+        "--suite",
+        help="sample | synthetic | dev | dev-test | dev-multilingual (real speech, docs/dev-corpus.md) | "
+        "a folder of NAME.wav + NAME.rttm + NAME.stm",
+    )
     source.add_argument("--only", action="append", metavar="NAME", help="only these files of the suite")
     source.add_argument("--audio", type=Path, help="one audio file ...")
     source.add_argument("--rttm", type=Path, help="... its RTTM reference")
@@ -42,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help="CTranslate2 compute types to run (default int8,float32)",
     )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="similarities of the speaker tracker's embeddings, same vs different speaker, and thresholds",
+    )
     soak = parser.add_argument_group("soak (one long session; memory over time, no accuracy run)")
     soak.add_argument(
         "--soak", action="store_true", help="stream the sample repeated through one session at full speed"
@@ -65,6 +74,21 @@ def _positive_float(text: str) -> float:
     return value
 
 
+DEV_SUITES = {"dev": "dev", "dev-test": "test", "dev-multilingual": "multilingual"}  # suite -> split
+
+
+def dev_corpus(root: Path, split: str) -> Path:
+    """The real-speech corpus's ``split`` folder under ``root``, fetched and built when missing or
+    built by another corpus version (docs/dev-corpus.md)."""
+    from parley.bench.corpus import CORPUS_VERSION, build_corpus
+
+    folder = root / split
+    index = folder / "corpus.json"
+    if not index.exists() or json.loads(index.read_text()).get("corpus_version") != CORPUS_VERSION:
+        build_corpus(root / ".sources", root, progress=lambda line: print(line, flush=True))
+    return folder
+
+
 def select_files(args: argparse.Namespace, config: Config) -> list[BenchFile]:
     if args.audio or args.rttm or args.stm:
         if not (args.audio and args.rttm and args.stm):
@@ -82,10 +106,18 @@ def select_files(args: argparse.Namespace, config: Config) -> list[BenchFile]:
         files = [
             BenchFile(c.name, Path(c.wav), Path(c.rttm), Path(c.stm)) for c in make_suite(folder, names=names)
         ]
+    elif suite in DEV_SUITES:
+        folder = dev_corpus(Path(config.models_dir()).parent / "dev-corpus", DEV_SUITES[suite])
+        files = [
+            BenchFile(wav.stem, wav, wav.with_suffix(".rttm"), wav.with_suffix(".stm"))
+            for wav in sorted(folder.glob("*.wav"))
+        ]
     else:
         folder = Path(suite)
         if not folder.is_dir():
-            raise ValueError(f"--suite {suite!r}: not 'sample', 'synthetic' or a folder")
+            raise ValueError(
+                f"--suite {suite!r}: not 'sample', 'synthetic', {', '.join(DEV_SUITES)} or a folder"
+            )
         files = [
             BenchFile(wav.stem, wav, wav.with_suffix(".rttm"), wav.with_suffix(".stm"))
             for wav in sorted(folder.glob("*.wav"))
@@ -157,6 +189,18 @@ def run_spread_command(args: argparse.Namespace, config: Config, files: list[Ben
     return 0
 
 
+def run_calibrate_command(args: argparse.Namespace, config: Config, files: list[BenchFile]) -> int:
+    """``parley bench --calibrate``: ``calibration.json/md/png``."""
+    from parley.bench.calibrate import run_calibration, write_calibration
+
+    result = run_calibration(files, config, progress=lambda line: print(line, flush=True))
+    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    paths, table = write_calibration(result, args.out, command.strip())
+    print(table)
+    print(f"parley bench: wrote {', '.join(map(str, paths))}")
+    return 0
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.soak:
         return run_soak_command(args, config)
@@ -170,6 +214,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     if args.spread:
         return run_spread_command(args, config, files)
+    if args.calibrate:
+        return run_calibrate_command(args, config, files)
     options = BenchOptions(
         speed=args.speed,
         streams=args.streams,

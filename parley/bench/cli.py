@@ -46,6 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LIST",
         help="CTranslate2 compute types to run (default int8,float32)",
     )
+    spread.add_argument(
+        "--spread-offsets",
+        default="0,10,20,30",
+        metavar="MS",
+        help="start offsets in ms (default 0,10,20,30)",
+    )
+    spread.add_argument("--spread-gains", default="1,0.8", metavar="LIST", help="gains (default 1,0.8)")
     parser.add_argument(
         "--calibrate",
         action="store_true",
@@ -177,7 +184,9 @@ def run_spread_command(args: argparse.Namespace, config: Config, files: list[Ben
     from parley.bench.spread import SPREAD_END, SPREAD_START, perturbations, run_spread, write_spread
 
     compute_types = [name.strip() for name in args.spread_compute_types.split(",") if name.strip()]
-    variants = perturbations(compute_types=compute_types)
+    offsets = [int(value) for value in args.spread_offsets.split(",") if value.strip()]
+    gains = [float(value) for value in args.spread_gains.split(",") if value.strip()]
+    variants = perturbations(offsets_ms=offsets, gains=gains, compute_types=compute_types)
     result = run_spread(files, config, variants, progress=lambda line: print(line, flush=True))
     command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     paths, table = write_spread(result, args.out, command.strip())

@@ -24,7 +24,6 @@ config's values and the proposed ones.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,10 +256,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
 
 def write_calibration(result: dict[str, Any], out: Path, command: str) -> tuple[list[Path], str]:
-    out.mkdir(parents=True, exist_ok=True)
+    from parley.bench.report import write_report
+
     table = markdown(result, command)
-    paths = [out / "calibration.json", out / "calibration.md", out / "calibration.png"]
-    paths[0].write_text(json.dumps(result, indent=1))
-    paths[1].write_text(table)
-    plot(result, paths[2])
-    return paths, table
+    return write_report(result, out, "calibration", table, plot), table

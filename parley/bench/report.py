@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +122,19 @@ def update_readme(readme: Path, table: str, start: str = README_START, end: str 
         return False
     readme.write_text(pattern.sub(lambda _: f"{start}\n{table}{end}", text))
     return True
+
+
+def write_report(
+    result: dict[str, Any],
+    out: Path,
+    stem: str,
+    table: str,
+    plot_to: Callable[[dict[str, Any], Path], None],
+) -> list[Path]:
+    """``<out>/<stem>.json`` (every number), ``<stem>.md`` (``table``) and ``<stem>.png`` (``plot_to``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{stem}.json", out / f"{stem}.md", out / f"{stem}.png"]
+    paths[0].write_text(json.dumps(result, indent=1))
+    paths[1].write_text(table)
+    plot_to(result, paths[2])
+    return paths

@@ -201,12 +201,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
 
 def write_spread(result: dict[str, Any], out: Path, command: str) -> tuple[list[Path], str]:
-    import json
+    from parley.bench.report import write_report
 
-    out.mkdir(parents=True, exist_ok=True)
     table = markdown(result, command)
-    paths = [out / "spread.json", out / "spread.md", out / "spread.png"]
-    paths[0].write_text(json.dumps(result, indent=1))
-    paths[1].write_text(table)
-    plot(result, paths[2])
-    return paths, table
+    return write_report(result, out, "spread", table, plot), table

@@ -81,6 +81,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _command_line() -> str:
+    """This run's command as the reports quote it."""
+    return ("parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])).strip()
+
+
+def _folder_files(folder: Path) -> list[BenchFile]:
+    """Every NAME.wav of ``folder`` that has NAME.rttm and NAME.stm beside it."""
+    return [
+        BenchFile(wav.stem, wav, wav.with_suffix(".rttm"), wav.with_suffix(".stm"))
+        for wav in sorted(folder.glob("*.wav"))
+        if wav.with_suffix(".rttm").exists() and wav.with_suffix(".stm").exists()
+    ]
+
+
 DEV_SUITES = {"dev": "dev", "dev-test": "test", "dev-multilingual": "multilingual"}  # suite -> split
 
 
@@ -114,22 +128,14 @@ def select_files(args: argparse.Namespace, config: Config) -> list[BenchFile]:
             BenchFile(c.name, Path(c.wav), Path(c.rttm), Path(c.stm)) for c in make_suite(folder, names=names)
         ]
     elif suite in DEV_SUITES:
-        folder = dev_corpus(Path(config.models_dir()).parent / "dev-corpus", DEV_SUITES[suite])
-        files = [
-            BenchFile(wav.stem, wav, wav.with_suffix(".rttm"), wav.with_suffix(".stm"))
-            for wav in sorted(folder.glob("*.wav"))
-        ]
+        files = _folder_files(dev_corpus(Path(config.models_dir()).parent / "dev-corpus", DEV_SUITES[suite]))
     else:
         folder = Path(suite)
         if not folder.is_dir():
             raise ValueError(
                 f"--suite {suite!r}: not 'sample', 'synthetic', {', '.join(DEV_SUITES)} or a folder"
             )
-        files = [
-            BenchFile(wav.stem, wav, wav.with_suffix(".rttm"), wav.with_suffix(".stm"))
-            for wav in sorted(folder.glob("*.wav"))
-            if wav.with_suffix(".rttm").exists() and wav.with_suffix(".stm").exists()
-        ]
+        files = _folder_files(folder)
     if args.only:
         files = [f for f in files if f.name in args.only]
     if not files:
@@ -166,8 +172,8 @@ def run_soak_command(args: argparse.Namespace, config: Config) -> int:
     except Exception as exc:  # the server or the session failed: say so, in one line
         print(f"parley bench --soak: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    json_path, md_path, png_path, table = write_soak(result, args.out, command.strip())
+    command = _command_line()
+    json_path, md_path, png_path, table = write_soak(result, args.out, command)
     print(table)
     print(f"parley bench: wrote {json_path}, {md_path}, {png_path}")
     if args.update_readme and not update_readme(args.update_readme, table, SOAK_START, SOAK_END):
@@ -188,8 +194,8 @@ def run_spread_command(args: argparse.Namespace, config: Config, files: list[Ben
     gains = [float(value) for value in args.spread_gains.split(",") if value.strip()]
     variants = perturbations(offsets_ms=offsets, gains=gains, compute_types=compute_types)
     result = run_spread(files, config, variants, progress=lambda line: print(line, flush=True))
-    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    paths, table = write_spread(result, args.out, command.strip())
+    command = _command_line()
+    paths, table = write_spread(result, args.out, command)
     print(table)
     print(f"parley bench: wrote {', '.join(map(str, paths))}")
     if args.update_readme and not update_readme(args.update_readme, table, SPREAD_START, SPREAD_END):
@@ -203,8 +209,8 @@ def run_calibrate_command(args: argparse.Namespace, config: Config, files: list[
     from parley.bench.calibrate import run_calibration, write_calibration
 
     result = run_calibration(files, config, progress=lambda line: print(line, flush=True))
-    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    paths, table = write_calibration(result, args.out, command.strip())
+    command = _command_line()
+    paths, table = write_calibration(result, args.out, command)
     print(table)
     print(f"parley bench: wrote {', '.join(map(str, paths))}")
     return 0
@@ -236,8 +242,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     result = run_bench(files, config, options, progress=lambda line: print(line, flush=True))
     path = write_results(result, args.out)
     data = json.loads(path.read_text())
-    command = "parley bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    table = markdown(data, command.strip())
+    command = _command_line()
+    table = markdown(data, command)
     (args.out / "results.md").write_text(table)
     reference = metrics.load_rttm(files[0].rttm)
     turns = [

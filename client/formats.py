@@ -22,6 +22,24 @@ _DROPPED_JSON_FIELDS = frozenset({"type", "lag"})  # per-message noise, not part
 Final = Mapping[str, Any]
 
 
+def apply_speaker_update(final: Final, update: Mapping[str, Any]) -> dict[str, Any]:
+    """``final`` as revised by a ``speaker_update`` for it (same ``id``): a new dict, the input untouched.
+
+    The update names the final's new ``speaker`` and ``speaker_name`` and the speaker of each of its
+    words, in order; a ``words`` list of another length (not this final's) changes no word.
+    """
+    revised = {**final, "speaker": update.get("speaker"), "speaker_name": update.get("speaker_name")}
+    speakers = update.get("words")
+    words = final.get("words")
+    if isinstance(words, list) and isinstance(speakers, list) and len(speakers) == len(words):
+        revised["words"] = [
+            {**word, "speaker": speaker} for word, speaker in zip(words, speakers, strict=True)
+        ]
+    if "revision" in update:
+        revised["revision"] = update["revision"]
+    return revised
+
+
 def output_format(path: Path) -> str:
     """The caption format that ``path``'s extension names: ``".json"``, ``".srt"`` or ``".vtt"``.
 

@@ -67,7 +67,13 @@ class Listener:
             log.warning("ignoring a message on %s that is not JSON", topic)
             return None
         captions = self.sessions.setdefault(name, SessionCaptions())
-        if kind == "captions" and isinstance(message.get("id"), int):
+        if kind == "captions" and message.get("type") == "speaker_update":
+            revised = captions.finals.get(message.get("id"))  # type: ignore[arg-type]
+            if (
+                revised is not None
+            ):  # (an update of a final published before we subscribed: nothing to revise)
+                captions.finals[message["id"]] = formats.apply_speaker_update(revised, message)
+        elif kind == "captions" and isinstance(message.get("id"), int):
             if message["id"] in captions.finals:
                 captions.duplicates += 1
                 return name

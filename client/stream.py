@@ -187,6 +187,12 @@ class _Session:
             (self.result.finals if kind == "final" else self.result.partials).append(message)
         elif kind == "speakers":
             self.result.speakers = {entry["id"]: entry["name"] for entry in message.get("speakers", [])}
+        elif kind == "speaker_update":
+            finals = self.result.finals
+            for index in range(len(finals) - 1, -1, -1):  # revisions are of recent finals: search back
+                if finals[index].get("id") == message.get("id"):
+                    finals[index] = formats.apply_speaker_update(finals[index], message)
+                    break
         elif kind == "error":
             self.result.errors.append(message)
             if message.get("fatal") and message.get("code") not in RESUMABLE_ERRORS:

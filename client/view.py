@@ -14,7 +14,9 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from .formats import format_clock, speaker_label
+from .formats import apply_speaker_update, format_clock, speaker_label
+
+PRINTED_FINALS_KEPT = 200  # finals remembered for revisions (the server revises only recent ones)
 
 LAG_WARNING_S = 2.0  # the status line shows the server's lag above this many seconds of audio
 _SPEAKER_COLOURS = ("36", "33", "35", "32", "34", "31", "96", "93")  # ANSI foreground codes
@@ -40,6 +42,7 @@ class CaptionView:
         self._show_partials = show_partials
         self._names: dict[str, str] = {}
         self._partial: Mapping[str, Any] | None = None
+        self._printed: dict[Any, Mapping[str, Any]] = {}  # recent finals by id, for speaker_update
         self._lag = 0.0
         self._status_shown = False
 
@@ -53,6 +56,8 @@ class CaptionView:
             self._partial = message
         elif kind == "final":
             self._print_final(message)
+        elif kind == "speaker_update":
+            self._print_revision(message)
         elif kind == "error" and not message.get("fatal"):
             self._print_line(f"server error ({message.get('code')}): {message.get('message')}", sys.stderr)
         self._draw_status()
@@ -66,9 +71,26 @@ class CaptionView:
         """Print a final on its own line; it replaces the partial of its utterance."""
         if self._partial is not None and self._partial.get("utterance") == final.get("utterance"):
             self._partial = None
+        if isinstance(final.get("id"), int):
+            self._printed[final["id"]] = final
+            while len(self._printed) > PRINTED_FINALS_KEPT:
+                del self._printed[next(iter(self._printed))]
         label = speaker_label(final, self._names)
         shown_label = f"{self._paint(label + ':', final.get('speaker') or '')} " if label else ""
         self._print_line(f"[{format_clock(final['start'])}] {shown_label}{final['text'].strip()}", self._out)
+
+    def _print_revision(self, update: Mapping[str, Any]) -> None:
+        """A final already printed changed speaker: say so on a line of its own (lines above stay)."""
+        final = self._printed.get(update.get("id"))
+        if final is None:
+            return
+        revised = apply_speaker_update(final, update)
+        self._printed[revised["id"]] = revised
+        label = speaker_label(revised, self._names) or "?"
+        shown = self._paint(label + ":", revised.get("speaker") or "")
+        self._print_line(
+            f"[{format_clock(revised['start'])}] (revised) {shown} {revised['text'].strip()}", self._out
+        )
 
     def _print_line(self, line: str, stream: TextIO) -> None:
         """Print a whole line above the status line."""

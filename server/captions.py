@@ -41,3 +41,12 @@ def split_turns(words: list[Word]) -> list[list[Word]]:
 
 def caption_text(words: list[Word]) -> str:
     return " ".join(w.text for w in words).strip()
+
+
+def majority_speaker(words: list[Word]) -> str | None:
+    """The speaker of most of the words' time (the first such speaker on a tie)."""
+    spoken: dict[str, float] = {}
+    for word in words:
+        if word.speaker is not None:
+            spoken[word.speaker] = spoken.get(word.speaker, 0.0) + max(word.end - word.start, 0.01)
+    return max(spoken, key=lambda speaker: spoken[speaker]) if spoken else None

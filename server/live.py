@@ -20,6 +20,7 @@ import secrets
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from parley.client.formats import apply_speaker_update
 from parley.server.audio import PIPELINE_RATE
 from parley.server.session import Event, Session
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from parley.server.app import Connection, ParleyServer
 
 log = logging.getLogger(__name__)
-PUBLISHED = {"final": "captions", "speakers": "speakers", "partial": "partials"}
+# speaker_update goes with the finals it revises (subscribers apply it by the final's id)
+PUBLISHED = {"final": "captions", "speaker_update": "captions", "speakers": "speakers", "partial": "partials"}
 SESSION_EVENTS = ("session_start", "session_stop")  # published on <prefix>/sessions/<name>/events
 
 
@@ -77,6 +79,11 @@ class LiveSession:
             self.finals_log.append(message)
             metrics.finals.inc()
             metrics.final_latency.observe(max(0.0, self.session.received / PIPELINE_RATE - message["end"]))
+        elif kind == "speaker_update":
+            for index, final in enumerate(self.finals_log):  # a resumed client replays the revised final
+                if final["id"] == message["id"]:
+                    self.finals_log[index] = apply_speaker_update(final, message)
+            metrics.speaker_updates.inc()
         elif kind == "error":
             metrics.errors.labels(message["code"]).inc()
         metrics.lag.labels(self.session_id).set(self.session.lag)

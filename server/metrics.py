@@ -55,6 +55,11 @@ class ServerMetrics:
             ["reason"],
             registry=r,
         )
+        self.speaker_updates = Counter(
+            "parley_speaker_updates",
+            "speaker_update messages sent: finals whose speaker a later re-clustering revised.",
+            registry=r,
+        )
         self.audio_seconds = Counter(
             "parley_audio_seconds", "Seconds of audio received (16 kHz sample clock).", registry=r
         )

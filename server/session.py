@@ -8,6 +8,8 @@ dicts in the wire format of ``docs/protocol.md``, minus ``lag``, which the serve
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import threading
 import time
 from collections import deque
@@ -18,13 +20,24 @@ import numpy as np
 
 from parley.config import Config
 from parley.server.audio import PIPELINE_RATE, PcmDecoder
-from parley.server.captions import attribute_words, caption_text, split_turns
+from parley.server.captions import attribute_words, caption_text, majority_speaker, split_turns
 from parley.server.engine import Engine
 from parley.server.speakers import SpeakerTracker, speaker_id
 from parley.server.transcribe import Partial, UtteranceTranscriber, Word, commit_boundary
 from parley.server.vad import Utterance, UtteranceSegmenter
 
 Event = dict[str, Any]
+
+
+@dataclass
+class RecentFinal:
+    """A final still inside the speakers' revision horizon: its words, as sent, and how often revised."""
+
+    event: Event  # a copy of the final as sent, kept up to date with its revisions
+    words: list[Word]
+    revisions: int = 0
+
+
 STEP_BLOCK = 480  # samples (30 ms): the pipeline advances in whole blocks, so its decisions (partials,
 #                   commits, speaker windows) fall at the same stream positions however audio arrives
 PARTIAL_SKIP_SILENCE_MS = 150  # no partial while the open utterance ends in this much silence
@@ -65,6 +78,9 @@ class Session:
         self._partial_at = 0  # length (samples) of the open utterance at its last partial
         self._partial_shown = False
         self._ended = False  # end_of_audio() was called
+        self._recent: deque[RecentFinal] = deque()  # finals the speaker tracker may still revise
+        self._revision_seen = 0  # SpeakerTracker.revision already applied to the recent finals
+        self.speaker_updates = 0  # speaker_update events sent
 
     # -- event-loop side -------------------------------------------------------------------------
 
@@ -138,8 +154,9 @@ class Session:
             for utterance in closed:
                 events.extend(self._finalize(utterance))
             self.speakers.advance(until=self.processed)
-            events.extend(self._maybe_partial())
             events.extend(self._roster_changes())
+            events.extend(self._speaker_updates())
+            events.extend(self._maybe_partial())
         return events
 
     def finish(self) -> list[Event]:
@@ -150,6 +167,7 @@ class Session:
         for utterance in self.segmenter.flush():
             events.extend(self._finalize(utterance))
         events.extend(self._roster_changes())
+        events.extend(self._speaker_updates())
         return events
 
     def _maybe_partial(self) -> list[Event]:
@@ -239,35 +257,82 @@ class Session:
         self.speakers.advance_to(end)
         events = self._roster_changes()
 
-        def speaker_between(start: float, stop: float) -> str | None:
-            index = self.speakers.speaker_between(start, stop)
-            return speaker_id(index) if index is not None else None
-
-        attribute_words(words, speaker_between)
+        attribute_words(words, self._speaker_between)
+        self._revision_seen = self.speakers.revision  # these words carry the current labels
         for turn in split_turns(words):
             self.finals_sent += 1
             speaker = turn[0].speaker
+            final: Event = {
+                "type": "final",
+                "id": self.finals_sent,
+                "utterance": utterance,
+                "speaker": speaker,
+                "speaker_name": self.speaker_names.get(speaker) if speaker else None,
+                "start": turn[0].start,
+                "end": turn[-1].end,
+                "text": caption_text(turn),
+                "language": language,
+                "words": [
+                    {
+                        "word": w.text,
+                        "start": w.start,
+                        "end": w.end,
+                        "speaker": w.speaker,
+                        "probability": w.probability,
+                    }
+                    for w in turn
+                ],
+            }
+            events.append(final)
+            self._recent.append(RecentFinal(copy.deepcopy(final), [dataclasses.replace(w) for w in turn]))
+        return events
+
+    def _speaker_between(self, start: float, stop: float) -> str | None:
+        index = self.speakers.speaker_between(start, stop)
+        return speaker_id(index) if index is not None else None
+
+    def _speaker_updates(self) -> list[Event]:
+        """``speaker_update`` for each recent final whose words' speakers a revision changed.
+
+        Finals that ended more than ``speakers.revision_horizon_s`` before the processed audio are
+        settled and forgotten; a final changes at most ``speakers.max_revisions_per_final`` times.
+        """
+        cfg = self.config.speakers
+        settled = self.processed / PIPELINE_RATE - cfg.revision_horizon_s
+        while self._recent and self._recent[0].event["end"] < settled:
+            self._recent.popleft()
+        if self.speakers.revision == self._revision_seen:
+            return []
+        self._revision_seen = self.speakers.revision
+        revised_from, revised_until = self.speakers.revised_span
+        events: list[Event] = []
+        for recent in self._recent:
+            if recent.revisions >= cfg.max_revisions_per_final:
+                continue
+            if recent.event["end"] < revised_from or recent.event["start"] > revised_until:
+                continue
+            before = [w.speaker for w in recent.words]
+            attribute_words(recent.words, self._speaker_between)
+            after = [w.speaker for w in recent.words]
+            if after == before or None in after:
+                for word, speaker in zip(recent.words, before, strict=True):
+                    word.speaker = speaker
+                continue
+            recent.revisions += 1
+            speaker = majority_speaker(recent.words)
+            recent.event["speaker"] = speaker
+            recent.event["speaker_name"] = self.speaker_names.get(speaker) if speaker else None
+            for entry, word in zip(recent.event["words"], recent.words, strict=True):
+                entry["speaker"] = word.speaker
+            self.speaker_updates += 1
             events.append(
                 {
-                    "type": "final",
-                    "id": self.finals_sent,
-                    "utterance": utterance,
+                    "type": "speaker_update",
+                    "id": recent.event["id"],
                     "speaker": speaker,
-                    "speaker_name": self.speaker_names.get(speaker) if speaker else None,
-                    "start": turn[0].start,
-                    "end": turn[-1].end,
-                    "text": caption_text(turn),
-                    "language": language,
-                    "words": [
-                        {
-                            "word": w.text,
-                            "start": w.start,
-                            "end": w.end,
-                            "speaker": w.speaker,
-                            "probability": w.probability,
-                        }
-                        for w in turn
-                    ],
+                    "speaker_name": recent.event["speaker_name"],
+                    "words": after,
+                    "revision": recent.revisions,
                 }
             )
         return events

@@ -15,15 +15,28 @@ The tracker analyses the stream in overlapping windows of ``window_s`` seconds, 
    speaker without a usable embedding inherits the label it had where this window overlaps earlier
    ones (so a short "yes" keeps its speaker).
 
-Memory is bounded: only the audio of the last window plus what is not analysed yet, and
-``TIMELINE_KEEP_S`` seconds of labels, are kept.
+5. **Re-clustering** (revisions): online decisions are made on little evidence (the first window
+   of a call may pool two voices; a guest's 0.8 s "Hello?" is too short to found a speaker). After
+   every committed window, the embeddings of the last ``recluster_history_s`` seconds are clustered
+   again as a whole (:func:`recluster`); clusters are mapped onto the session's speakers by their
+   overlap, a cluster of unseen voice with enough speech founds a new speaker, and the labels of the
+   windows in the last ``revision_horizon_s`` seconds are rewritten where their speaker changed.
+   :attr:`SpeakerTracker.revision` counts such rewrites, so the session knows when to re-attribute
+   its recent finals.
+
+Memory is bounded: only the audio of the last window plus what is not analysed yet,
+``TIMELINE_KEEP_S`` seconds of labels, and the embeddings of ``recluster_history_s`` seconds (about
+1 KB per window and local speaker, 10 KB per window while inside the revision horizon) are kept.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.optimize import linear_sum_assignment
 
 from parley.config import SpeakersConfig
 from parley.server.engine import SAMPLE_RATE, Engine
@@ -52,8 +65,16 @@ class OnlineClusters:
         return len(self.sums)
 
     def centroids(self) -> np.ndarray:
+        """Unit centroids; a retired speaker's is all zeros (similarity 0 to everything)."""
         stacked = np.stack(self.sums)
         return stacked / np.linalg.norm(stacked, axis=1, keepdims=True).clip(1e-9)
+
+    def replace(self, index: int, total: np.ndarray, seconds: float) -> None:
+        """Set a speaker's centroid from re-clustered evidence (a zero ``total`` retires it)."""
+        if seconds > CENTROID_MAX_WEIGHT_S:
+            total, seconds = total * (CENTROID_MAX_WEIGHT_S / seconds), CENTROID_MAX_WEIGHT_S
+        self.sums[index] = total
+        self.weights[index] = seconds
 
     def _create(self, embedding: np.ndarray, seconds: float) -> int:
         self.sums.append(embedding * seconds)
@@ -161,6 +182,58 @@ def analyse_window(
     return WindowAnalysis(activity, frame_times, alone, clean_seconds, embeddable, embeddings)
 
 
+@dataclass
+class WindowRecord:
+    """What one committed window decided, kept for re-clustering and revisions."""
+
+    end: int  # stream sample where the window ends
+    write_from: int  # stream sample from which this window wrote labels (the earlier coverage)
+    embeddings: np.ndarray  # (embeddable locals, dimension)
+    seconds: np.ndarray  # clean speech behind each embedding
+    clean_frames: list[np.ndarray]  # per embedding, its clean frames (stream time / frame step)
+    speakers: np.ndarray  # session speaker of each embedding (as decided, then as revised)
+    locals: list[int]  # local speaker index of each embedding
+    mapping: np.ndarray  # session speaker of every local speaker (-1: none)
+    activity: np.ndarray | None  # kept while inside the revision horizon, to rewrite labels
+    frame_times: np.ndarray | None
+
+
+def recluster(
+    embeddings: np.ndarray, seconds: np.ndarray, current: np.ndarray, groups: np.ndarray, threshold: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Cluster all embeddings again and map the clusters onto the current speaker ids.
+
+    Average-linkage agglomerative clustering on cosine distance, cut where the average similarity
+    between two clusters falls below ``threshold``. Each cluster takes the current speaker that has
+    most of its speech (an optimal one-to-one assignment), so a speaker keeps its id. Returns the
+    new speaker of every embedding, -1 for embeddings of clusters that no current speaker owns (a
+    voice the online decisions missed: the caller decides whether it founds a speaker), and those
+    orphan clusters as arrays of indices. Embeddings of one window (same ``groups`` value) are
+    different people: if two of them land on one speaker, the one with less speech keeps its id.
+    """
+    count = len(embeddings)
+    if count < 2:
+        return current.copy(), []
+    tree = linkage(embeddings.astype(np.float64), method="average", metric="cosine")
+    clusters = fcluster(tree, t=1.0 - threshold, criterion="distance") - 1
+    speakers = sorted({int(c) for c in current if c >= 0})
+    overlap = np.zeros((clusters.max() + 1, max(len(speakers), 1)))
+    for i in range(count):
+        if current[i] >= 0:
+            overlap[clusters[i], speakers.index(int(current[i]))] += seconds[i]
+    rows, cols = linear_sum_assignment(-overlap)
+    owner = {int(r): speakers[c] for r, c in zip(rows, cols, strict=True) if overlap[r, c] > 0}
+    result = np.array([owner.get(int(c), -1) for c in clusters], dtype=np.int64)
+    orphans = [np.flatnonzero(clusters == c) for c in range(clusters.max() + 1) if c not in owner]
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        for speaker in {int(result[m]) for m in members if result[m] >= 0}:
+            same = [m for m in members if result[m] == speaker]
+            for m in sorted(same, key=lambda m: -seconds[m])[1:]:
+                result[m] = current[m]
+    return result, orphans
+
+
 def speaker_id(index: int) -> str:
     return f"S{index + 1}"
 
@@ -179,6 +252,9 @@ class SpeakerTracker:
         self._labels = np.zeros(0, dtype=np.int16)  # session speaker index per cell, -1 unknown
         self._labels_start = 0  # cell index of self._labels[0]
         self.covered = 0  # stream samples analysed so far
+        self._history: deque[WindowRecord] = deque()  # committed windows of recluster_history_s
+        self.revision = 0  # incremented whenever re-clustering rewrites labels
+        self.revised_span = (0.0, 0.0)  # stream seconds whose labels the last revision rewrote
 
     @property
     def received(self) -> int:
@@ -227,9 +303,9 @@ class SpeakerTracker:
         mapping = np.full(activity.shape[1], -1, dtype=np.int64)
 
         embeddable = window.embeddable
+        unseen = frame_times >= self.covered / SAMPLE_RATE
+        unseen_seconds = window.alone[unseen].sum(axis=0) * self.engine.frame_grid.step
         if embeddable:
-            unseen = frame_times >= self.covered / SAMPLE_RATE
-            unseen_seconds = window.alone[unseen].sum(axis=0) * self.engine.frame_grid.step
             # an embedding moves its centroid only when backed by update_min_s of clean speech
             weights = [
                 float(unseen_seconds[k]) if clean_seconds[k] >= self.config.update_min_s else 0.0
@@ -252,9 +328,100 @@ class SpeakerTracker:
                 if len(previous):
                     mapping[k] = np.bincount(previous).argmax()
 
-        self._write_labels(window_end, activity, frame_times, mapping)
+        if commit:
+            assigned_embeddable = mapping[embeddable] if embeddable else np.zeros(0, np.int64)
+            record = WindowRecord(
+                end=window_end,
+                write_from=self.covered,
+                embeddings=window.embeddings if embeddable else np.zeros((0, 0), np.float32),
+                seconds=np.array([float(clean_seconds[k]) for k in embeddable]),
+                clean_frames=[
+                    np.round(frame_times[window.alone[:, k] > 0] / self.engine.frame_grid.step).astype(
+                        np.int64
+                    )
+                    for k in embeddable
+                ],
+                speakers=assigned_embeddable.copy(),
+                locals=list(embeddable),
+                mapping=mapping.copy(),
+                activity=activity,
+                frame_times=frame_times,
+            )
+        self._write_labels(self.covered, window_end, activity, frame_times, mapping)
         if commit:
             self.covered = window_end
+            self._history.append(record)
+            if self.config.recluster:
+                self._recluster()
+
+    def _recluster(self) -> None:
+        """Re-cluster the history's embeddings; rewrite the labels of the horizon where they moved."""
+        cfg = self.config
+        while self._history and self._history[0].end < self.covered - cfg.recluster_history_s * SAMPLE_RATE:
+            self._history.popleft()
+        horizon = self.covered - cfg.revision_horizon_s * SAMPLE_RATE
+        for record in self._history:
+            if record.end < horizon:
+                record.activity = record.frame_times = None
+        records = [r for r in self._history if len(r.speakers)]
+        if len(records) < 2:
+            return
+        embeddings = np.concatenate([r.embeddings for r in records])
+        seconds = np.concatenate([r.seconds for r in records])
+        clean_frames = [frames for r in records for frames in r.clean_frames]
+        current = np.concatenate([r.speakers for r in records])
+        groups = np.concatenate([np.full(len(r.speakers), n) for n, r in enumerate(records)])
+        revised, orphans = recluster(embeddings, seconds, current, groups, cfg.recluster_threshold)
+        # An orphan cluster is a voice the online decisions folded into others. Re-clustering already
+        # set it apart from every voice of the history; it founds a speaker when it is also far
+        # from the speakers the history no longer holds, and backed by onboard_min_s of speech.
+        owned = {int(r) for r in revised if r >= 0}
+        absent = [j for j in range(self.clusters.count) if j not in owned]
+        for members in orphans:
+            revised[members] = current[members]
+            total = embeddings[members].T @ seconds[members]
+            centre = total / max(float(np.linalg.norm(total)), 1e-9)
+            nearest_absent = float((self.clusters.centroids()[absent] @ centre).max()) if absent else -1.0
+            if (
+                self.clusters.count < cfg.max_speakers
+                and len(np.unique(groups[members])) >= 2  # seen alike by two windows, not one's mix
+                and self._speech_seconds([clean_frames[m] for m in members]) >= cfg.onboard_min_s
+                and nearest_absent < cfg.new_speaker_threshold
+            ):
+                revised[members] = self.clusters._create(centre, float(seconds[members].sum()))
+        changed = np.flatnonzero(revised != current)
+        if not len(changed):
+            return
+        involved = {int(current[i]) for i in changed} | {int(revised[i]) for i in changed}
+        for speaker in involved - {-1}:
+            members = revised == speaker
+            self.clusters.replace(
+                speaker, embeddings[members].T @ seconds[members], float(seconds[members].sum())
+            )
+        offset, rewritten_from, rewritten_until = 0, None, 0
+        for record in records:
+            mine = revised[offset : offset + len(record.speakers)]
+            offset += len(record.speakers)
+            moved = mine != record.speakers
+            if not moved.any():
+                continue
+            record.speakers = mine.copy()
+            for local, speaker in zip(record.locals, mine, strict=True):
+                record.mapping[local] = speaker
+            if record.activity is not None and record.frame_times is not None:
+                self._write_labels(
+                    record.write_from,
+                    record.end,
+                    record.activity,
+                    record.frame_times,
+                    record.mapping,
+                    overwrite=True,
+                )
+                rewritten_until = max(rewritten_until, record.end)
+                rewritten_from = record.write_from if rewritten_from is None else rewritten_from
+        if rewritten_from is not None:
+            self.revision += 1
+            self.revised_span = (rewritten_from / SAMPLE_RATE, rewritten_until / SAMPLE_RATE)
 
     def _labels_at(self, times: np.ndarray) -> np.ndarray:
         cells = (times * SAMPLE_RATE / CELL_SAMPLES).astype(np.int64) - self._labels_start
@@ -263,10 +430,22 @@ class SpeakerTracker:
         out[inside] = self._labels[cells[inside]]
         return out
 
+    def _speech_seconds(self, frames: list[np.ndarray]) -> float:
+        """Seconds of audio behind embeddings whose windows overlap (each frame counted once)."""
+        return len(np.unique(np.concatenate(frames))) * self.engine.frame_grid.step
+
     def _write_labels(
-        self, window_end: int, activity: np.ndarray, frame_times: np.ndarray, mapping: np.ndarray
+        self,
+        write_from: int,
+        window_end: int,
+        activity: np.ndarray,
+        frame_times: np.ndarray,
+        mapping: np.ndarray,
+        overwrite: bool = False,
     ) -> None:
-        first_cell = self.covered // CELL_SAMPLES
+        """Labels of stream samples [write_from, window_end) from a window's activity; ``overwrite``
+        rewrites them in place (a revision) instead of replacing everything from ``write_from`` on."""
+        first_cell = write_from // CELL_SAMPLES
         last_cell = -(-window_end // CELL_SAMPLES)
         cell_times = (np.arange(first_cell, last_cell) + 0.5) * CELL_SAMPLES / SAMPLE_RATE
         step = frame_times[1] - frame_times[0] if len(frame_times) > 1 else 1.0
@@ -280,7 +459,16 @@ class SpeakerTracker:
         for k in order[::-1]:
             if mapping[k] >= 0:
                 labels[active[:, k]] = mapping[k]
-        self._store(first_cell, labels)
+        if overwrite:
+            self._overwrite(first_cell, labels)
+        else:
+            self._store(first_cell, labels)
+
+    def _overwrite(self, first_cell: int, labels: np.ndarray) -> None:
+        start = first_cell - self._labels_start
+        begin, end = max(start, 0), min(start + len(labels), len(self._labels))
+        if end > begin:
+            self._labels[begin:end] = labels[begin - start : end - start]
 
     def _store(self, first_cell: int, labels: np.ndarray) -> None:
         end_cell = self._labels_start + len(self._labels)

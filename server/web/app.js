@@ -425,6 +425,7 @@ function handleMessage(conn, msg) {
     case 'partial': return onPartial(conn, msg);
     case 'final': return onFinal(conn, msg);
     case 'speakers': return onSpeakers(conn, msg);
+    case 'speaker_update': return onSpeakerUpdate(conn, msg);
     case 'error': return onServerError(conn, msg);
     case 'done': return onDone(conn, msg);
     default: return undefined; // newer server, newer message: ignore
@@ -544,6 +545,32 @@ function onSpeakers(conn, msg) {
       applySpeakerName(seg, s.id);
     }
   }
+}
+
+// Later evidence changed who spoke in a recent final: relabel it in place (and in downloads).
+function onSpeakerUpdate(conn, msg) {
+  const seg = conn.segment;
+  if (!seg || typeof msg.id !== 'number') return;
+  const final = state.finals.find((f) => f.seg === seg && f.msg.id === msg.id);
+  if (!final) return;
+  const words = Array.isArray(final.msg.words) && Array.isArray(msg.words) && msg.words.length === final.msg.words.length
+    ? final.msg.words.map((w, i) => ({ ...w, speaker: msg.words[i] }))
+    : final.msg.words;
+  final.msg = { ...final.msg, speaker: msg.speaker, speaker_name: msg.speaker_name, words, revision: msg.revision };
+  if (msg.speaker && !seg.speakers.has(msg.speaker)) {
+    seg.speakers.set(msg.speaker, msg.speaker_name || msg.speaker);
+  }
+  const old = el.transcript.querySelector(`.caption[data-id="${CSS.escape(final.key)}"]`);
+  if (!old) return;
+  const fresh = buildCaption(final, old.previousElementSibling);
+  fresh.classList.add('revised');
+  fresh.title = 'Speaker revised by later evidence';
+  old.replaceWith(fresh);
+  const next = fresh.nextElementSibling;
+  if (next && next.classList.contains('caption')) {
+    next.classList.toggle('continued', continuesGroup(next.dataset.speaker, next.dataset.seg, fresh));
+  }
+  renderMeta();
 }
 
 function onServerError(conn, msg) {
@@ -912,12 +939,21 @@ function speakerButton(seg, id) {
 }
 
 function appendCaption(final) {
+  el.transcript.append(buildCaption(final, el.transcript.lastElementChild));
+  el.empty.hidden = true;
+  afterContentChange();
+}
+
+// Consecutive captions of one speaker form a group: only the first shows the name.
+function continuesGroup(id, segN, previous) {
+  return !!id && !!previous && previous.dataset.speaker === id && previous.dataset.seg === String(segN);
+}
+
+function buildCaption(final, previous) {
   const { seg, key, msg } = final;
   const id = msg.speaker || '';
   const name = speakerName(seg, id);
-  const last = el.transcript.lastElementChild;
-  // Consecutive captions of one speaker form a group: only the first shows the name.
-  const continued = !!id && !!last && last.dataset.speaker === id && last.dataset.seg === String(seg.n);
+  const continued = continuesGroup(id, seg.n, previous);
 
   const caption = document.createElement('article');
   caption.className = continued ? 'caption continued' : 'caption';
@@ -945,9 +981,7 @@ function appendCaption(final) {
   if (msg.language && state.settings && state.settings.language === null) text.lang = msg.language;
 
   caption.append(avatar, head, text);
-  el.empty.hidden = true;
-  el.transcript.append(caption);
-  afterContentChange();
+  return caption;
 }
 
 // Marks where a reconnect joined a new server session: audio in the gap was not captioned, and

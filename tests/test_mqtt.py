@@ -86,7 +86,7 @@ async def test_captions_arrive_on_their_topics_in_order(config, engine, broker, 
     events = [m for t, m in messages if t.endswith("/events")]
     assert [e["type"] for e in events] == ["session_start", "session_stop"]
     assert events[-1]["reason"] == "done" and events[-1]["finals"] == len(result.finals)
-    captions = [m for t, m in messages if t.endswith("/captions")]
+    captions = [m for t, m in messages if t.endswith("/captions") and m["type"] == "final"]
     assert [c["id"] for c in captions] == [f["id"] for f in result.finals]
     assert [(c["speaker"], c["text"]) for c in captions] == [(f["speaker"], f["text"]) for f in result.finals]
     assert {c["speaker"] for c in captions} == {"S1", "S2"}
@@ -233,5 +233,5 @@ async def test_mqtts_with_a_private_ca(config, engine, tmp_path, sample_audio):
             messages = await collecting
     finally:
         broker.stop()
-    captions = [m for t, m in messages if t.endswith("/captions")]
+    captions = [m for t, m in messages if t.endswith("/captions") and m["type"] == "final"]
     assert [c["id"] for c in captions] == [f["id"] for f in result.finals] and captions

@@ -27,10 +27,13 @@ def markdown(result: dict[str, Any], command: str) -> str:
     streaming, offline = summary["streaming"], summary.get("offline", {})
     rows = [
         ("WER", "wer", 3, ""),
-        ("DER (collar 0.5 s, overlap scored)", "der", 3, ""),
+        ("DER (collar 0.5 s, overlap scored), after speaker revisions", "der", 3, ""),
+        ("DER as first emitted (before speaker_update)", "der_emitted", 3, ""),
+        ("speaker revisions per minute of audio", "speaker_updates_per_minute", 2, ""),
         ("· missed / false alarm / confusion", None, 3, ""),
         ("cpWER (speaker-attributed)", "cpwer", 3, ""),
         ("speaker count error (mean per file)", "speaker_count_error", 2, ""),
+        ("share of files with the right speaker count", "speaker_count_right", 2, ""),
         ("final-caption latency p50 / p95", None, 2, " s"),
         ("first-partial latency p50 / p95", None, 2, " s"),
         ("real-time factor (CPU s / audio s)", "rtf", 2, ""),

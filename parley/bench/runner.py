@@ -49,11 +49,13 @@ class BenchFile:
 class StreamRun:
     """What one streamed session produced, as the client saw it."""
 
-    finals: list[dict[str, Any]]
+    finals: list[dict[str, Any]]  # with every speaker_update applied (what the client ends up with)
     partials: list[dict[str, Any]]
     audio_seconds: float
     wall_seconds: float
     done: bool
+    emitted: list[dict[str, Any]] = field(default_factory=list)  # the finals as first received
+    speaker_updates: int = 0
 
 
 @dataclass
@@ -139,13 +141,16 @@ async def stream_file(url: str, audio: Any, speed: float) -> StreamRun:
     from parley.client.stream import iter_pcm_chunks, stream_audio
 
     started = time.monotonic()
-    result = await stream_audio(url, iter_pcm_chunks(audio), speed=speed)
+    received: list[dict[str, Any]] = []
+    result = await stream_audio(url, iter_pcm_chunks(audio), speed=speed, on_event=received.append)
     return StreamRun(
         finals=result.finals,
         partials=result.partials,
         audio_seconds=len(audio) / SAMPLE_RATE,
         wall_seconds=time.monotonic() - started,
         done=result.done is not None,
+        emitted=[message for message in received if message["type"] == "final"],
+        speaker_updates=sum(message["type"] == "speaker_update" for message in received),
     )
 
 
@@ -201,7 +206,17 @@ def score_streaming(run: StreamRun, file: BenchFile) -> dict[str, Any]:
     scores = score(reference, segments, " ".join(f["text"] for f in run.finals), words, turns)
     final_latencies = [f["emitted_at"] - f["end"] for f in run.finals]
     partial_latencies = first_partial_latencies(run, segments)
+    emitted = run.emitted or run.finals
+    emitted_turns = metrics.annotation_from_turns(
+        [(f["start"], f["end"], f["speaker"] or "?") for f in emitted]
+    )
     scores.update(
+        der_emitted=metrics.diarization_error(reference, emitted_turns)["der"],
+        speakers_emitted=len(emitted_turns.labels()),
+        speaker_updates=run.speaker_updates,
+        speaker_updates_per_minute=run.speaker_updates / (run.audio_seconds / 60)
+        if run.audio_seconds
+        else 0.0,
         latency_final_p50=metrics.percentile(final_latencies, 50),
         latency_final_p95=metrics.percentile(final_latencies, 95),
         latency_first_partial_p50=metrics.percentile(partial_latencies, 50),
@@ -286,10 +301,18 @@ def _weighted(files: list[dict[str, Any]], side: str, key: str) -> float | None:
     return sum(v * d for v, d in values) / total if total else None
 
 
+def _share_right(files: list[dict[str, Any]], side: str) -> float | None:
+    """The share of files whose speaker count is right."""
+    counted = [f[side]["speaker_count_error"] == 0 for f in files if f.get(side)]
+    return sum(counted) / len(counted) if counted else None
+
+
 # the accuracy figures both sides report per file, averaged over files weighted by duration
 ACCURACY_KEYS = (
     "wer",
     "der",
+    "der_emitted",
+    "speaker_updates_per_minute",
     "der_missed",
     "der_false_alarm",
     "der_confusion",
@@ -301,6 +324,7 @@ ACCURACY_KEYS = (
 def summarise(files: list[dict[str, Any]]) -> dict[str, Any]:
     """Duration-weighted means over files; latency percentiles over every final of every file."""
     streaming: dict[str, Any] = {key: _weighted(files, "streaming", key) for key in ACCURACY_KEYS}
+    streaming["speaker_count_right"] = _share_right(files, "streaming")
     finals = [x for f in files for x in f["streaming"]["final_latencies"]]
     partials = [x for f in files for x in f["streaming"]["first_partial_latencies"]]
     audio = sum(f["duration"] for f in files)
@@ -316,6 +340,7 @@ def summarise(files: list[dict[str, Any]]) -> dict[str, Any]:
     if all(f.get("offline") for f in files):
         offline = {key: _weighted(files, "offline", key) for key in ACCURACY_KEYS}
         offline["rtf"] = _weighted(files, "offline", "rtf")
+        offline["speaker_count_right"] = _share_right(files, "offline")
         summary["offline"] = offline
     return summary
 

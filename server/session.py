@@ -79,7 +79,7 @@ class Session:
         self._partial_shown = False
         self._ended = False  # end_of_audio() was called
         self._recent: deque[RecentFinal] = deque()  # finals the speaker tracker may still revise
-        self._revision_seen = 0  # SpeakerTracker.revision already applied to the recent finals
+        self._labels_seen = (0, 0)  # SpeakerTracker.labels_version the recent finals were checked against
         self.speaker_updates = 0  # speaker_update events sent
 
     # -- event-loop side -------------------------------------------------------------------------
@@ -258,7 +258,7 @@ class Session:
         events = self._roster_changes()
 
         attribute_words(words, self._speaker_between)
-        self._revision_seen = self.speakers.revision  # these words carry the current labels
+        self._labels_seen = self.speakers.labels_version  # these words carry the current labels
         for turn in split_turns(words):
             self.finals_sent += 1
             speaker = turn[0].speaker
@@ -292,24 +292,23 @@ class Session:
         return speaker_id(index) if index is not None else None
 
     def _speaker_updates(self) -> list[Event]:
-        """``speaker_update`` for each recent final whose words' speakers a revision changed.
+        """``speaker_update`` for each recent final whose words' speakers changed since it was sent.
 
-        Finals that ended more than ``speakers.revision_horizon_s`` before the processed audio are
+        Labels change under a final when a committed window relabels audio a provisional one had
+        labelled (the final could not wait for the grid), and when re-clustering rewrites the
+        horizon. Finals that ended more than ``speakers.revision_horizon_s`` before the processed audio are
         settled and forgotten; a final changes at most ``speakers.max_revisions_per_final`` times.
         """
         cfg = self.config.speakers
         settled = self.processed / PIPELINE_RATE - cfg.revision_horizon_s
         while self._recent and self._recent[0].event["end"] < settled:
             self._recent.popleft()
-        if self.speakers.revision == self._revision_seen:
+        if self.speakers.labels_version == self._labels_seen:
             return []
-        self._revision_seen = self.speakers.revision
-        revised_from, revised_until = self.speakers.revised_span
+        self._labels_seen = self.speakers.labels_version
         events: list[Event] = []
         for recent in self._recent:
             if recent.revisions >= cfg.max_revisions_per_final:
-                continue
-            if recent.event["end"] < revised_from or recent.event["start"] > revised_until:
                 continue
             before = [w.speaker for w in recent.words]
             attribute_words(recent.words, self._speaker_between)

@@ -254,11 +254,16 @@ class SpeakerTracker:
         self.covered = 0  # stream samples analysed so far
         self._history: deque[WindowRecord] = deque()  # committed windows of recluster_history_s
         self.revision = 0  # incremented whenever re-clustering rewrites labels
-        self.revised_span = (0.0, 0.0)  # stream seconds whose labels the last revision rewrote
+        self._held_before_history: set[int] = set()  # speakers with windows older than the history
 
     @property
     def received(self) -> int:
         return self._audio_start + len(self._audio)
+
+    @property
+    def labels_version(self) -> tuple[int, int]:
+        """Changes whenever settled labels may have changed: a committed window, or a revision."""
+        return (self.covered, self.revision)
 
     def push(self, samples: np.ndarray) -> None:
         """Append stream audio (everything, speech or not)."""
@@ -358,7 +363,7 @@ class SpeakerTracker:
         """Re-cluster the history's embeddings; rewrite the labels of the horizon where they moved."""
         cfg = self.config
         while self._history and self._history[0].end < self.covered - cfg.recluster_history_s * SAMPLE_RATE:
-            self._history.popleft()
+            self._held_before_history.update(int(j) for j in self._history.popleft().speakers if j >= 0)
         horizon = self.covered - cfg.revision_horizon_s * SAMPLE_RATE
         for record in self._history:
             if record.end < horizon:
@@ -389,6 +394,7 @@ class SpeakerTracker:
                 and nearest_absent < cfg.new_speaker_threshold
             ):
                 revised[members] = self.clusters._create(centre, float(seconds[members].sum()))
+        self._dissolve_unconfirmed(revised, embeddings, seconds, groups, records)
         changed = np.flatnonzero(revised != current)
         if not len(changed):
             return
@@ -398,7 +404,7 @@ class SpeakerTracker:
             self.clusters.replace(
                 speaker, embeddings[members].T @ seconds[members], float(seconds[members].sum())
             )
-        offset, rewritten_from, rewritten_until = 0, None, 0
+        offset, rewritten = 0, False
         for record in records:
             mine = revised[offset : offset + len(record.speakers)]
             offset += len(record.speakers)
@@ -417,11 +423,9 @@ class SpeakerTracker:
                     record.mapping,
                     overwrite=True,
                 )
-                rewritten_until = max(rewritten_until, record.end)
-                rewritten_from = record.write_from if rewritten_from is None else rewritten_from
-        if rewritten_from is not None:
+                rewritten = True
+        if rewritten:
             self.revision += 1
-            self.revised_span = (rewritten_from / SAMPLE_RATE, rewritten_until / SAMPLE_RATE)
 
     def _labels_at(self, times: np.ndarray) -> np.ndarray:
         cells = (times * SAMPLE_RATE / CELL_SAMPLES).astype(np.int64) - self._labels_start
@@ -429,6 +433,40 @@ class SpeakerTracker:
         out = np.full(len(times), -1, dtype=np.int64)
         out[inside] = self._labels[cells[inside]]
         return out
+
+    def _dissolve_unconfirmed(
+        self,
+        revised: np.ndarray,
+        embeddings: np.ndarray,
+        seconds: np.ndarray,
+        groups: np.ndarray,
+        records: list[WindowRecord],
+    ) -> None:
+        """A speaker that only one window ever held, once the windows after it (which hear the same
+        audio) have all disagreed, was founded from a mixture (the first window of a call may pool
+        two voices): its embeddings go to the most similar other speaker, when that one is at least
+        ``new_speaker_threshold`` alike (a real voice heard once stays far from everyone)."""
+        settled = self.covered - self.window_samples
+        for speaker in np.unique(revised[revised >= 0]):
+            members = np.flatnonzero(revised == speaker)
+            windows = set(groups[members].tolist())
+            if len(windows) != 1 or records[next(iter(windows))].end > settled:
+                continue
+            if int(speaker) in self._held_before_history:  # confirmed long ago
+                continue
+            others = [int(o) for o in np.unique(revised[revised >= 0]) if o != speaker]
+            if not others:
+                continue
+            centre = embeddings[members].T @ seconds[members]
+            centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
+            similarity = {}
+            for other in others:
+                mine = revised == other
+                total = embeddings[mine].T @ seconds[mine]
+                similarity[other] = float(centre @ total) / max(float(np.linalg.norm(total)), 1e-9)
+            nearest = max(similarity, key=lambda other: similarity[other])
+            if similarity[nearest] >= self.config.new_speaker_threshold:
+                revised[members] = nearest
 
     def _speech_seconds(self, frames: list[np.ndarray]) -> float:
         """Seconds of audio behind embeddings whose windows overlap (each frame counted once)."""

@@ -76,7 +76,8 @@ async def test_sample_messages_follow_protocol(realtime_result):
         assert final["words"], final
         for word in final["words"]:
             assert set(word) >= {"word", "start", "end", "speaker", "probability"}
-            assert word["speaker"] == final["speaker"]
+        if "revision" not in final:  # as emitted: one speaker turn; a speaker_update may mix its words
+            assert {word["speaker"] for word in final["words"]} == {final["speaker"]}
             assert final["start"] <= word["start"] <= word["end"] <= final["end"]
     starts = [f["start"] for f in finals]
     assert starts == sorted(starts)

@@ -2,10 +2,10 @@
 
 Measured on the sample (in process, default config, 2026-12-01, AMD EPYC): with a 10 ms start
 offset the online decisions found a third speaker from the first window, which pools both phone
-voices (timeline DER 0.245, 3 speakers without re-clustering); re-clustering revises it to 2
-speakers (timeline DER 0.029). As captions: emitted DER 0.157, after its 3 `speaker_update`s 0.070.
-Speaker decisions depend on the audio and the window grid only (not on Whisper), so these figures
-do not move with the CPU's int8 kernels.
+voices (label timeline DER 0.245, 3 speakers without re-clustering); re-clustering revises it to 2
+speakers (timeline DER 0.059). As captions: DER 0.245 as emitted, 0.072 after its 5
+`speaker_update`s. Speaker labels depend on the audio and the window grid only, not on Whisper (its
+word times decide which labels a caption takes, so caption figures move a little with the CPU).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tests.conftest import loopback_config
 
 RECORDED = Path(__file__).parent / "data" / "dev_window_embeddings.npz"
 OFFSET_MS = 10  # the start offset at which the online pass alone gets the sample wrong (see above)
+THRESHOLD = SpeakersConfig().recluster_threshold
 
 
 # --- recluster() on the recorded embeddings of real speech (tests/data, see test_speaker_clusters) ---
@@ -49,7 +50,9 @@ def test_recluster_sets_every_guest_apart_from_the_voice_they_were_folded_into(c
     one reference speaker, spanning the overlapping windows that saw it."""
     data = recorded(clip)
     current = np.zeros(len(data["vector"]), dtype=np.int64)
-    revised, orphans = recluster(data["vector"], data["clean_seconds"], current, data["window_end"], 0.5)
+    revised, orphans = recluster(
+        data["vector"], data["clean_seconds"], current, data["window_end"], THRESHOLD
+    )
     speakers = data["speaker"]
     assert set(speakers[revised == 0]) == {"allison"}
     assert all(revised[speakers == "allison"] == 0)
@@ -68,7 +71,9 @@ def test_recluster_keeps_the_ids_it_is_given() -> None:
     names = sorted(set(data["speaker"]), key=lambda name: name != "allison")
     ids = {name: (3 if name == "allison" else index - 1) for index, name in enumerate(names)}
     current = np.array([ids[name] for name in data["speaker"]], dtype=np.int64)
-    revised, orphans = recluster(data["vector"], data["clean_seconds"], current, data["window_end"], 0.5)
+    revised, orphans = recluster(
+        data["vector"], data["clean_seconds"], current, data["window_end"], THRESHOLD
+    )
     assert orphans == []
     assert revised.tolist() == current.tolist()
 
@@ -204,7 +209,7 @@ def test_reclustering_revises_a_speaker_founded_from_a_mixed_window(engine, conf
     revised = track(engine, config.speakers, audio)
     der_revised, count_revised = timeline_der(revised, sample.rttm, OFFSET_MS / 1000)
     assert count_revised == 2
-    assert der_revised <= 0.08  # measured 0.029
+    assert der_revised <= 0.10  # measured 0.059 (torch kernels differ between CPUs too: margin)
     assert revised.revision >= 1
 
 
@@ -242,7 +247,7 @@ async def test_revised_final_reaches_client_srt_and_mqtt(config, engine, sample,
 
     emitted = [m for m in received if m["type"] == "final"]
     updates = [m for m in received if m["type"] == "speaker_update"]
-    assert updates, "the sample at a 10 ms offset is revised (3 updates measured in process)"
+    assert updates, "the sample at a 10 ms offset is revised (5 updates measured in process)"
     by_id = {final["id"]: final for final in emitted}
     for update in updates:
         final = by_id[update["id"]]  # an update revises a final the client already has
@@ -264,16 +269,16 @@ async def test_revised_final_reaches_client_srt_and_mqtt(config, engine, sample,
     # MQTT: the listener holds the same revised finals as the socket client
     bus = listener.sessions["revisions"].ordered()
     assert [(f["id"], f["speaker"]) for f in bus] == [(f["id"], f["speaker"]) for f in result.finals]
-    # and the revised captions are better than the emitted ones (in process: 0.157 -> 0.070)
+    # and the revised captions are better than the emitted ones (in process: 0.245 -> 0.072)
     reference = metrics.load_rttm(sample.rttm)
     offset = OFFSET_MS / 1000
 
     def der(finals: list[dict[str, Any]]) -> float:
-        turns = [(f["start"] - offset, f["end"] - offset, f["speaker"] or "?") for f in finals]
-        return metrics.diarization_error(reference, metrics.annotation_from_turns(turns))["der"]
+        turns = metrics.annotation_from_turns(metrics.caption_turns(finals, offset))
+        return metrics.diarization_error(reference, turns)["der"]
 
     assert der(result.finals) < der(emitted)
-    assert der(result.finals) <= 0.10
+    assert der(result.finals) <= 0.12  # measured 0.072; word times move with Whisper's int8 kernels
     assert f"parley_speaker_updates_total {float(len(updates))}" in metrics_text
 
 

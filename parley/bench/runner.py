@@ -202,14 +202,12 @@ def score_streaming(run: StreamRun, file: BenchFile) -> dict[str, Any]:
     segments = metrics.load_stm(file.stm)
     reference = metrics.load_rttm(file.rttm)
     words = [(w["word"], w.get("speaker")) for f in run.finals for w in f["words"]]
-    turns = [(f["start"], f["end"], f["speaker"] or "?") for f in run.finals]
+    turns = metrics.caption_turns(run.finals)
     scores = score(reference, segments, " ".join(f["text"] for f in run.finals), words, turns)
     final_latencies = [f["emitted_at"] - f["end"] for f in run.finals]
     partial_latencies = first_partial_latencies(run, segments)
     emitted = run.emitted or run.finals
-    emitted_turns = metrics.annotation_from_turns(
-        [(f["start"], f["end"], f["speaker"] or "?") for f in emitted]
-    )
+    emitted_turns = metrics.annotation_from_turns(metrics.caption_turns(emitted))
     scores.update(
         der_emitted=metrics.diarization_error(reference, emitted_turns)["der"],
         speakers_emitted=len(emitted_turns.labels()),

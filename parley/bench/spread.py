@@ -72,7 +72,9 @@ def perturbations(
 
 
 def stream_in_process(engine: Any, config: Config, audio: np.ndarray) -> list[dict[str, Any]]:
-    """The finals of ``audio`` (16 kHz float) through one :class:`Session`, in 100 ms frames."""
+    """The finals of ``audio`` (16 kHz float) through one :class:`Session`, in 100 ms frames, with
+    every ``speaker_update`` applied (what a client holds at the end)."""
+    from parley.client.formats import apply_speaker_update
     from parley.client.stream import iter_pcm_chunks
     from parley.server.session import Session, SessionOptions
 
@@ -84,7 +86,13 @@ def stream_in_process(engine: Any, config: Config, audio: np.ndarray) -> list[di
             events.extend(session.step())
     session.end_of_audio()
     events.extend(session.finish())
-    return [event for event in events if event["type"] == "final"]
+    finals: dict[int, dict[str, Any]] = {}
+    for event in events:
+        if event["type"] == "final":
+            finals[event["id"]] = event
+        elif event["type"] == "speaker_update":
+            finals[event["id"]] = apply_speaker_update(finals[event["id"]], event)
+    return list(finals.values())
 
 
 def score_run(finals: list[dict[str, Any]], file: BenchFile, offset_s: float) -> dict[str, Any]:
@@ -92,7 +100,7 @@ def score_run(finals: list[dict[str, Any]], file: BenchFile, offset_s: float) ->
     from parley.bench import metrics
 
     words = [(w["word"], w.get("speaker")) for f in finals for w in f["words"]]
-    turns = [(f["start"] - offset_s, f["end"] - offset_s, f["speaker"] or "?") for f in finals]
+    turns = metrics.caption_turns(finals, offset_s)
     text = " ".join(f["text"] for f in finals)
     scores = score(metrics.load_rttm(file.rttm), metrics.load_stm(file.stm), text, words, turns)
     return {key: scores[key] for key in ("wer", "der", "cpwer", "speakers", "speaker_count_error")}

@@ -21,7 +21,7 @@ OFFSETS_MS = (0, 10, 20, 30)
 
 
 @pytest.mark.slow
-def test_sample_wer_holds_under_start_offsets(engine, config, sample, sample_audio, artifacts):
+def test_sample_wer_and_speakers_hold_under_start_offsets(engine, config, sample, sample_audio, artifacts):
     """Measured (AMD EPYC, ctranslate2 4.8.5, int8, 2026-12-01): WER 0.185 / 0.160 / 0.160 / 0.185 at
     offsets 0 / 10 / 20 / 30 ms; ``parley bench --spread`` over 16 perturbations (these offsets x
     gains 1, 0.8 x int8, float32): 0.148-0.210, median 0.173. One word of the sample's 81 is 0.012.
@@ -39,6 +39,13 @@ def test_sample_wer_holds_under_start_offsets(engine, config, sample, sample_aud
     print("WER by start offset", dict(zip(OFFSETS_MS, wers, strict=True)))
     assert max(wers) <= 0.24
     assert statistics.median(wers) <= 0.21
+    # Speakers, after revisions (what a client holds): measured DER 0.067 / 0.072 / 0.097 / 0.067,
+    # 2 speakers at every offset. Before re-clustering: 0.067 / 0.245 / 0.256 / 0.095 with 3
+    # speakers at 10-30 ms (a first window pooling both voices founded a third).
+    ders = [run["der"] for run in runs]
+    print("DER by start offset", dict(zip(OFFSETS_MS, ders, strict=True)))
+    assert [run["speakers"] for run in runs] == [2, 2, 2, 2]
+    assert max(ders) <= 0.13  # the maximum (0.097) plus ~1 s of the sample's 25 s of speech
 
 
 def test_perturbations_cover_every_combination():

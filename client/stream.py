@@ -229,6 +229,8 @@ async def stream_audio(
     task: str = "transcribe",
     partials: bool = True,
     session_name: str | None = None,
+    speakers: int | None = None,
+    max_speakers: int | None = None,
     speed: float = 1.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     ready_timeout: float = READY_TIMEOUT_S,
@@ -246,7 +248,8 @@ async def stream_audio(
     chunk *k* leaves no earlier than ``audio seconds before k / speed`` after the first chunk, on a
     monotonic clock, so pacing does not drift. ``language`` None asks the server to detect the
     language; :data:`SERVER_DEFAULT` leaves it to the server's configuration. ``session_name``
-    names the session on the server's MQTT topics. ``on_event`` is
+    names the session on the server's MQTT topics; ``speakers`` (how many people speak, when known)
+    and ``max_speakers`` bound the speakers the server may find. ``on_event`` is
     called with every server message as it arrives (finals and partials with ``emitted_at``).
     ``token`` is sent as ``Authorization: Bearer``; ``ssl_context`` verifies a ``wss://`` server.
 
@@ -266,6 +269,10 @@ async def stream_audio(
     start = _start_message(sample_rate, encoding, channels, language, task, partials)
     if session_name is not None:
         start["session"] = session_name
+    if speakers is not None:
+        start["speakers"] = speakers
+    if max_speakers is not None:
+        start["max_speakers"] = max_speakers
     headers = {"Authorization": f"Bearer {token}"} if token else None
     feed: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=2)
     pump = asyncio.create_task(_pump(chunks, feed))
@@ -506,6 +513,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="audio or video file to stream, - for raw PCM on stdin, or 'sample' for the bundled sample",
     )
     parser.add_argument("--session", help="a name for the session (its MQTT topics), e.g. a meeting id")
+    parser.add_argument("--speakers", type=int, metavar="N", help="how many people speak, when known")
+    parser.add_argument("--max-speakers", type=int, metavar="N", help="at most N speakers")
     parser.add_argument("--url", help="server to use, ws://HOST:PORT (default: start one in this process)")
     parser.add_argument(
         "--speed",
@@ -606,6 +615,8 @@ async def _run(args: argparse.Namespace, config: Config, source: _Source, view: 
                 task=args.task,
                 partials=not args.no_partials,
                 session_name=args.session,
+                speakers=args.speakers,
+                max_speakers=args.max_speakers,
                 speed=args.speed,
                 on_event=view.handle if view is not None else None,
                 token=args.token or os.environ.get("PARLEY_TOKEN"),

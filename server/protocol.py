@@ -170,6 +170,8 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
     partials = message.get("partials", True)
     if not isinstance(partials, bool):
         raise fail("bad_message", f"partials must be true or false (got {partials!r})")
+    max_speakers = _speaker_count(message, "max_speakers", config.speakers.max_speakers, fail)
+    expected = _speaker_count(message, "speakers", max_speakers or config.speakers.max_speakers, fail)
     name = message.get("session")
     if name is not None:
         try:
@@ -184,4 +186,16 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
         task=task,
         partials=partials,
         name=name,
+        max_speakers=expected or max_speakers,
     )
+
+
+def _speaker_count(message: dict[str, Any], key: str, limit: int, fail: Any) -> int | None:
+    """An optional speaker count of ``start``: an integer from 1 to ``limit``, or absent/null."""
+    value = message.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        shown = repr(value) if isinstance(value, (bool, int)) and abs(value) < 10**6 else "that value"
+        raise fail("bad_message", f"{key} must be an integer from 1 to {limit} (got {shown})")
+    return value

@@ -55,6 +55,7 @@ class SessionOptions:
     task: str = "transcribe"
     partials: bool = True
     name: str | None = None  # the client's name for the session (MQTT topics); None: the session id
+    max_speakers: int | None = None  # at most this many speakers (start's max_speakers or speakers)
 
 
 class Session:
@@ -67,7 +68,10 @@ class Session:
         self.decoder = PcmDecoder(options.encoding, options.sample_rate, options.channels)
         self.segmenter = UtteranceSegmenter(config.vad)
         self.transcriber = UtteranceTranscriber(engine, config.asr, options.language, options.task)
-        self.speakers = SpeakerTracker(engine, config.speakers)
+        speakers_config = config.speakers
+        if options.max_speakers is not None:
+            speakers_config = dataclasses.replace(speakers_config, max_speakers=options.max_speakers)
+        self.speakers = SpeakerTracker(engine, speakers_config)
         self.speaker_names: dict[str, str] = {}
         self._pending: deque[np.ndarray] = deque()
         self._pending_lock = threading.Lock()

@@ -114,6 +114,11 @@ async def test_audio_before_start_is_refused_but_the_connection_stays(strict_ser
         ({**START, "session": "news/+/live"}, "bad_message"),
         ({**START, "session": "room//2"}, "bad_message"),
         ({**START, "channels": 6}, "bad_message"),
+        ({**START, "max_speakers": 0}, "bad_message"),
+        ({**START, "max_speakers": 9}, "bad_message"),
+        ({**START, "speakers": True}, "bad_message"),
+        ({**START, "speakers": "2"}, "bad_message"),
+        ({**START, "max_speakers": 2, "speakers": 3}, "bad_message"),
     ],
 )
 async def test_an_invalid_start_is_fatal_with_a_clear_reason(strict_server, start, code):
@@ -257,3 +262,16 @@ async def test_renamed_speaker_is_carried_by_later_finals(strict_server, sample_
         events = await receive_until(ws, "done")
     later_finals = [e for e in events if e["type"] == "final" and e["speaker"] == "S1"]
     assert later_finals and all(f["speaker_name"] == "Diane" for f in later_finals)
+
+
+async def test_max_speakers_in_start_bounds_the_speakers(strict_server, sample_audio):
+    """The sample has two voices (2 speakers found without a bound, tests/test_e2e_sample.py): with
+    max_speakers 1, every caption and every word is the one speaker, on the socket as in the roster."""
+    received: list[dict[str, Any]] = []
+    result = await stream_audio(
+        strict_server.url, iter_pcm_chunks(sample_audio), speed=0, max_speakers=1, on_event=received.append
+    )
+    assert result.finals
+    assert {f["speaker"] for f in result.finals} == {"S1"}
+    assert {w["speaker"] for f in result.finals for w in f["words"]} == {"S1"}
+    assert list(result.speakers) == ["S1"]

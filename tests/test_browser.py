@@ -148,3 +148,42 @@ async def test_uploaded_file_is_streamed_and_captioned(server, browser_page, sam
         timeout=40_000,
     )
     await page.wait_for_selector('#status[data-state="idle"]', timeout=30_000)
+
+
+async def test_speaker_update_relabels_a_caption_on_the_page(server, browser_page, sample_audio, tmp_path):
+    """The sample with 10 ms of silence first (tests/test_speaker_revisions.py): its first window pools
+    both voices and founds a third speaker, which re-clustering revises away. The page relabels the
+    revised captions in place (class ``revised``), so it ends with the two real speakers."""
+    import wave
+
+    import numpy as np
+
+    clip = tmp_path / "sample-10ms.wav"
+    shifted = np.concatenate([np.zeros(160, dtype=np.float32), sample_audio])
+    with wave.open(str(clip), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((shifted * 32767).astype("<i2").tobytes())
+    page = browser_page
+    updates: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda frame: (
+                updates.append(frame) if isinstance(frame, str) and '"speaker_update"' in frame else None
+            ),
+        ),
+    )
+    await page.goto(f"http://127.0.0.1:{server.port}/")
+    await page.set_input_files("#file", str(clip))
+    await page.click("#stream-file")
+    await page.wait_for_selector('#status[data-state="idle"]', timeout=90_000)
+    assert updates, "the server revised some finals"
+    revised = page.locator(".caption.revised")
+    assert await revised.count() >= 1
+    speakers = await page.eval_on_selector_all(
+        ".caption", "cs => [...new Set(cs.map(c => c.dataset.speaker))]"
+    )
+    assert len(speakers) == 2, speakers

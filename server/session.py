@@ -56,6 +56,7 @@ class Session:
         self.transcriber = UtteranceTranscriber(engine, config.asr, options.language, options.task)
         self.speakers = SpeakerTracker(engine, config.speakers)
         self.speaker_names: dict[str, str] = {}
+        self._names_lock = threading.RLock()  # speaker_names: the worker adds, the event loop renames
         self._pending: deque[np.ndarray] = deque()
         self._pending_lock = threading.Lock()
         self.received = 0  # 16 kHz samples received (the sample clock)
@@ -274,16 +275,27 @@ class Session:
 
     def rename_speaker(self, speaker: str, name: str) -> Event:
         """The client named a speaker: later finals carry the name; returns the new roster."""
-        self.speaker_names[speaker] = name
-        return self.roster()
+        with self._names_lock:
+            self.speaker_names[speaker] = name
+            return self.roster()
+
+    def speaker_ids(self) -> list[str]:
+        """The ids of the speakers so far (a copy: the worker thread may be adding one)."""
+        with self._names_lock:
+            return list(self.speaker_names)
 
     def roster(self) -> Event:
-        return {"type": "speakers", "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()]}
+        with self._names_lock:
+            return {
+                "type": "speakers",
+                "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()],
+            }
 
     def _roster_changes(self) -> list[Event]:
         count = self.speakers.clusters.count
-        if count == len(self.speaker_names):
-            return []
-        for index in range(len(self.speaker_names), count):
-            self.speaker_names[speaker_id(index)] = f"Speaker {index + 1}"
-        return [self.roster()]
+        with self._names_lock:
+            if count == len(self.speaker_names):
+                return []
+            for index in range(len(self.speaker_names), count):
+                self.speaker_names[speaker_id(index)] = f"Speaker {index + 1}"
+            return [self.roster()]

@@ -134,7 +134,18 @@ async def test_a_client_that_never_reads_cannot_grow_the_servers_memory(hostile_
         tracemalloc.stop()
         with contextlib.suppress(Exception):
             ws.transport.abort()
+    print(f"peak traced memory against a client that never reads: {peak / 2**20:.2f} MiB")
     assert peak < 8 * 2**20, f"peak traced memory {peak / 2**20:.1f} MiB"
+
+
+async def test_a_large_text_frame_is_refused(hostile_server):
+    """Text frames are small JSON objects: a 70 KB one is refused (1009), not parsed and answered."""
+    async with connect(hostile_server.url, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "keepalive", "pad": "x" * 70_000}))
+        error = await receive_json(ws)
+        assert (error["code"], error["fatal"]) == ("message_too_large", True)
+        assert "65536" in error["message"]
+        assert await expect_close(ws) == 1009
 
 
 # -- session names and the bus -----------------------------------------------------------------------
@@ -328,6 +339,21 @@ async def test_connections_waiting_for_start_do_not_take_session_slots(hostile_s
             await squatter.close()
 
 
+async def test_one_client_cannot_hold_every_connection_waiting_for_start(hostile_server):
+    """server.max_pending_per_client (4): a fifth waiting connection from one address is refused;
+    another address still gets in."""
+    waiting = [await connect(hostile_server.url) for _ in range(4)]
+    try:
+        fifth = await connect(hostile_server.url)
+        assert await expect_close(fifth) == 1013
+        assert "waiting to start" in (fifth.close_reason or "")
+        other, _ = await started(hostile_server.url, connect={"local_addr": ("127.0.0.2", 0)})
+        await other.close()
+    finally:
+        for ws in waiting:
+            await ws.close()
+
+
 async def test_a_trickle_of_audio_does_not_keep_a_session_forever(config, engine):
     """One byte now and then resets the idle timeout; the wall-clock limit ends the session anyway."""
     local = loopback_config(config, limits={"max_session_wall_s": 2.0})
@@ -465,3 +491,46 @@ async def test_a_foreign_web_page_cannot_drive_an_open_server(hostile_server):
         async with connect(hostile_server.url, origin=origin) as ws:
             await ws.send(json.dumps(START))
             assert (await receive_json(ws))["type"] == "ready"
+
+
+def test_rename_and_new_speakers_in_two_threads_do_not_collide(config, engine):
+    """The event loop reads the roster (rename) while the worker thread adds speakers to it."""
+    import sys
+    import threading
+    from types import SimpleNamespace
+
+    from parley.server.session import Session, SessionOptions
+
+    session = Session(engine, config, SessionOptions(), "race")
+    clusters = SimpleNamespace(count=0)
+    session.speakers = SimpleNamespace(clusters=clusters)  # stand-in: only the speaker count is read
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def worker() -> None:
+        try:
+            for count in range(1, 3001):
+                clusters.count = count
+                session._roster_changes()
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            done.set()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        while not done.is_set():
+            try:
+                session.rename_speaker("S1", "Diane")
+                session.roster()
+            except RuntimeError as exc:  # dictionary changed size during iteration
+                failures.append(exc)
+                break
+        thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert len(session.roster()["speakers"]) == 3000 and session.speaker_names["S1"] == "Diane"

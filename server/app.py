@@ -33,11 +33,12 @@ from websockets.http11 import Request, Response
 
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
-from parley.server import http
+from parley.server import http, messages
 from parley.server.audio import PIPELINE_RATE
 from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.engine import Engine
 from parley.server.live import LiveSession
+from parley.server.messages import stamp
 from parley.server.metrics import CONTENT_TYPE, ServerMetrics
 from parley.server.mqtt import CaptionPublisher
 from parley.server.protocol import (
@@ -451,7 +452,7 @@ class Connection:
             f"Read messages as they come; resume within {self.config.resume.grace_s:.0f} s to get the rest"
         )
         with contextlib.suppress(Exception):
-            error = {**error_event("slow_reader", message, True), "lag": 0.0}
+            error = stamp(error_event("slow_reader", message, True), 0.0)
             await asyncio.wait_for(self.websocket.send(json.dumps(error)), 1.0)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(CLOSE_POLICY, "slow reader"), 1.0)
@@ -464,7 +465,7 @@ class Connection:
         self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
 
     def _refuse(self, error: ProtocolError) -> None:
-        self.enqueue({**error.event(), "lag": 0.0})
+        self.enqueue(stamp(error.event(), 0.0))
         self.server.metrics.errors.labels(error.code).inc()
         self.enqueue(_Close(error.close_code, error.message[:120]))
 
@@ -500,7 +501,9 @@ class Connection:
             pass
         except Exception:
             log.exception("session=%s connection failed", self.session_id)
-            self.enqueue({**error_event("internal", "internal server error; the session has ended", True)})
+            self.enqueue(
+                stamp(error_event("internal", "internal server error; the session has ended", True), 0.0)
+            )
             self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
             if self.live is not None:
                 await self.live.end("error")
@@ -533,7 +536,7 @@ class Connection:
                 return None
             if isinstance(message, bytes):
                 error = error_event("not_started", "audio before 'start'; send a start message first", False)
-                self.enqueue({**error, "lag": 0.0})
+                self.enqueue(stamp(error, 0.0))
                 continue
             try:
                 self._check_text_size(message)
@@ -542,7 +545,7 @@ class Connection:
                 if error.fatal:
                     self._refuse(error)
                     return None
-                self.enqueue({**error.event(), "lag": 0.0})
+                self.enqueue(stamp(error.event(), 0.0))
                 continue
             if self.server.draining:
                 self._refuse(
@@ -558,7 +561,7 @@ class Connection:
             if isinstance(parsed, Keepalive):
                 continue
             what = "stop" if isinstance(parsed, Stop) else "rename"
-            self.enqueue({**error_event("not_started", f"'{what}' before 'start'", False), "lag": 0.0})
+            self.enqueue(stamp(error_event("not_started", f"'{what}' before 'start'", False), 0.0))
 
     def _check_text_size(self, text: str) -> None:
         limit = self.config.server.max_text_bytes
@@ -607,26 +610,22 @@ class Connection:
         self.server.metrics.sessions_started.inc()
         self.server.metrics.sessions_active.inc()
         live.start()
-        live.emit(
-            {
-                "type": "ready",
-                "session_id": live.session_id,
-                "resume_token": live.token,
-                "resume_grace_s": self.config.resume.grace_s,
-                "protocol": PROTOCOL_VERSION,
-                "sample_rate": options.sample_rate,
-                "encoding": options.encoding,
-                "channels": options.channels,
-                "language": options.language,
-                "task": options.task,
-                "asr_model": session.transcriber.model_name,
-                "max_message_bytes": self.config.server.max_message_bytes,
-            }
+        ready = messages.Ready(
+            session_id=live.session_id,
+            resume_token=live.token,
+            resume_grace_s=self.config.resume.grace_s,
+            protocol=PROTOCOL_VERSION,
+            sample_rate=options.sample_rate,
+            encoding=options.encoding,
+            channels=options.channels,
+            language=options.language,
+            task=options.task,
+            asr_model=session.transcriber.model_name,
+            max_message_bytes=self.config.server.max_message_bytes,
         )
+        live.emit(ready.wire())
         log.info("session=%s started: %s", live.session_id, options)
-        live.publish(
-            "session_start", {"type": "session_start", "options": dataclasses.asdict(options), "lag": 0.0}
-        )
+        live.publish("session_start", stamp(messages.SessionStart(dataclasses.asdict(options)).wire(), 0.0))
         return live
 
     def _resume(self, resume: Resume) -> LiveSession | None:
@@ -652,14 +651,7 @@ class Connection:
             previous.closing = True
             previous.websocket.transport.abort()
         finals, complete = live.replay_after(resume.last_final_id)
-        live.emit(
-            {
-                "type": "resumed",
-                "session_id": live.session_id,
-                "last_final_id": live.session.finals_sent,
-                "replayed": len(finals),
-            }
-        )
+        live.emit(messages.Resumed(live.session_id, live.session.finals_sent, len(finals)).wire())
         for final in finals:
             self.enqueue(final)
         if not complete:
@@ -800,10 +792,8 @@ class Connection:
             close_code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
         if outcome != "idle":
             duration = round(live.session.received / PIPELINE_RATE, 3)
-            done: dict[str, Any] = {"type": "done", "finals": live.session.finals_sent, "duration": duration}
-            if outcome != "stop":
-                done["reason"] = outcome
-            live.emit(done)
+            reason = None if outcome == "stop" else outcome
+            live.emit(messages.Done(live.session.finals_sent, duration, reason).wire())
         self.enqueue(_Close(close_code, close_reason))
         await live.end({"stop": "done"}.get(outcome, outcome))
 

@@ -20,6 +20,7 @@ import secrets
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from parley.server import messages
 from parley.server.audio import PIPELINE_RATE
 from parley.server.session import Event, Session
 
@@ -86,7 +87,7 @@ class LiveSession:
 
     def emit(self, event: Event) -> None:
         """Record, count, publish and send one event (``lag`` and ``ack`` added)."""
-        message = {**event, "lag": self.session.lag, "ack": self.session.ack}
+        message = messages.stamp(event, self.session.lag, self.session.ack)
         self._ack_sent = self.session.ack
         kind = message["type"]
         metrics = self.server.metrics
@@ -113,7 +114,7 @@ class LiveSession:
         """An ``ack`` message when no message carried one for ``resume.ack_interval_s`` of audio."""
         interval = self.config.resume.ack_interval_s * self.session.options.sample_rate
         if self.session.ack - self._ack_sent >= interval:
-            self.emit({"type": "ack"})
+            self.emit(messages.Ack().wire())
 
     # -- audio in --------------------------------------------------------------------------------
 
@@ -228,7 +229,7 @@ class LiveSession:
         self._progress.set()
         self.publish(
             "session_stop",
-            {"type": "session_stop", "reason": reason, "finals": self.session.finals_sent, "lag": 0.0},
+            messages.stamp(messages.SessionStop(reason, self.session.finals_sent).wire(), 0.0),
         )
         self.server.metrics.forget_session(self.session_id)
         self.server.forget(self)

@@ -14,6 +14,7 @@ from faster_whisper.tokenizer import _LANGUAGE_CODES
 
 from parley.config import Config
 from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
+from parley.server.messages import error_event
 from parley.server.mqtt import SessionNameError, is_printable, validate_session_name
 from parley.server.session import SessionOptions
 
@@ -90,10 +91,6 @@ def shown(value: object, limit: int = MAX_SHOWN) -> str:
     except ValueError:  # e.g. an int too long to print
         text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else f"{text[: limit - 14]}... ({len(text)} chars)"
-
-
-def error_event(code: str, message: str, fatal: bool) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "fatal": fatal}
 
 
 def parse_text(text: str, config: Config, started: bool = False) -> ClientMessage:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from parley.config import Config
+from parley.server import messages
 from parley.server.audio import PIPELINE_RATE, PcmDecoder
 from parley.server.captions import attribute_words, caption_text, split_turns
 from parley.server.engine import Engine
@@ -177,17 +178,12 @@ class Session:
         self._partial_shown = True
         first, last = partial.words[0].start, partial.words[-1].end
         speaker = self.speakers.speaker_between(first, last)
+        label = speaker_id(speaker) if speaker is not None else None
+        number = self._utterances_closed + 1
         events.append(
-            {
-                "type": "partial",
-                "utterance": self._utterances_closed + 1,
-                "start": first,
-                "end": last,
-                "text": partial.text,
-                "stable": partial.stable,
-                "unstable": partial.unstable,
-                "speaker": speaker_id(speaker) if speaker is not None else None,
-            }
+            messages.Partial(
+                number, first, last, partial.text, partial.stable, partial.unstable, label
+            ).wire()
         )
         return events
 
@@ -217,18 +213,8 @@ class Session:
         transcript = self.transcriber.final(utterance)
         events: list[Event] = []
         if not transcript.words and self._partial_shown:  # retract the partial of an empty utterance
-            events.append(
-                {
-                    "type": "partial",
-                    "utterance": number,
-                    "start": round(utterance.start / PIPELINE_RATE, 3),
-                    "end": round(utterance.end / PIPELINE_RATE, 3),
-                    "text": "",
-                    "stable": "",
-                    "unstable": "",
-                    "speaker": None,
-                }
-            )
+            start, end = round(utterance.start / PIPELINE_RATE, 3), round(utterance.end / PIPELINE_RATE, 3)
+            events.append(messages.Partial(number, start, end, "", "", "", None).wire())
         self._partial_shown = False
         if transcript.words:
             events.extend(self._emit_finals(transcript.words, transcript.language, number, utterance.end))
@@ -248,29 +234,21 @@ class Session:
         for turn in split_turns(words):
             self.finals_sent += 1
             speaker = turn[0].speaker
-            events.append(
-                {
-                    "type": "final",
-                    "id": self.finals_sent,
-                    "utterance": utterance,
-                    "speaker": speaker,
-                    "speaker_name": self.speaker_names.get(speaker) if speaker else None,
-                    "start": turn[0].start,
-                    "end": turn[-1].end,
-                    "text": caption_text(turn),
-                    "language": language,
-                    "words": [
-                        {
-                            "word": w.text,
-                            "start": w.start,
-                            "end": w.end,
-                            "speaker": w.speaker,
-                            "probability": w.probability,
-                        }
-                        for w in turn
-                    ],
-                }
+            words_out = tuple(
+                messages.FinalWord(w.text, w.start, w.end, w.speaker, w.probability) for w in turn
             )
+            final = messages.Final(
+                id=self.finals_sent,
+                utterance=utterance,
+                speaker=speaker,
+                speaker_name=self.speaker_names.get(speaker) if speaker else None,
+                start=turn[0].start,
+                end=turn[-1].end,
+                text=caption_text(turn),
+                language=language,
+                words=words_out,
+            )
+            events.append(final.wire())
         return events
 
     def rename_speaker(self, speaker: str, name: str) -> Event:
@@ -286,10 +264,7 @@ class Session:
 
     def roster(self) -> Event:
         with self._names_lock:
-            return {
-                "type": "speakers",
-                "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()],
-            }
+            return messages.roster(self.speaker_names)
 
     def _roster_changes(self) -> list[Event]:
         count = self.speakers.clusters.count

@@ -339,6 +339,8 @@ class ParleyServer:
             return "models not loaded"
         if self.draining:
             return "shutting down"
+        if self.publisher is not None and not self.publisher.running:
+            return "MQTT publisher stopped"
         if self.sessions_connected() >= self.config.server.max_sessions:
             return f"at the session limit ({self.config.server.max_sessions})"
         return None

@@ -177,6 +177,11 @@ class CaptionPublisher:
             )
 
     @property
+    def running(self) -> bool:
+        """The sending task is alive (started and not ended)."""
+        return self._task is not None and not self._task.done()
+
+    @property
     def pending(self) -> int:
         return len(self._queue)
 

@@ -199,7 +199,7 @@ async def test_one_unencodable_topic_does_not_stop_the_publisher(broker):
         publisher.publish("good", "captions", {"type": "final", "text": "kept"})
         messages = await received
         assert messages == [("parley/sessions/good/captions", {"type": "final", "text": "kept"})]
-        assert publisher._task is not None and not publisher._task.done()
+        assert publisher.running
         assert publisher.dropped == 1
     finally:
         await publisher.close()

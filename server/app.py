@@ -21,6 +21,7 @@ import signal
 import ssl
 import sys
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any, Literal
@@ -109,7 +110,9 @@ class CountedConnection(ServerConnection):
         parley = self.parley
         if len(parley.handshaking) >= parley.config.server.max_handshakes:
             parley.metrics.sessions_refused.labels("handshakes").inc()
-            log.warning("closing a new connection: %d handshakes in progress", len(parley.handshaking))
+            parley.warn_refusal(
+                "handshakes", "closing a new connection: %d handshakes in progress", len(parley.handshaking)
+            )
             transport.abort()
         else:
             parley.handshaking.add(self)
@@ -139,6 +142,7 @@ class ParleyServer:
             lambda: dict(self.engine.stage_seconds) if self.engine else {},
             (lambda: dict(self.publisher.dropped_by)) if self.publisher else None,
         )
+        self._refusals: Counter[str] = Counter()  # refusals per reason, for warn_refusal
         self.handshaking: set[ServerConnection] = set()  # connections whose handshake is in progress
         self.draining = False  # shutting down: no new sessions
         self._background: set[asyncio.Task[Any]] = set()
@@ -244,6 +248,14 @@ class ParleyServer:
         if self.sessions.get(live.session_id) is live:
             del self.sessions[live.session_id]
 
+    def warn_refusal(self, reason: str, message: str, *args: object) -> None:
+        """Log a refused connection, the first and then every 100th per reason: a client that
+        reconnects in a loop cannot flood the log (every refusal is counted in /metrics)."""
+        self._refusals[reason] += 1
+        count = self._refusals[reason]
+        if count == 1 or count % 100 == 0:
+            log.warning(message + " (%d refused for this reason; every 100th is logged)", *args, count)
+
     def sessions_connected(self) -> int:
         """Sessions with a connected client (what ``server.max_sessions`` bounds)."""
         return sum(1 for connection in self.connections if connection.live is not None)
@@ -300,7 +312,8 @@ class ParleyServer:
         if http.is_websocket_upgrade(request):
             if not self._origin_allowed(request):
                 self.metrics.sessions_refused.labels("origin").inc()
-                log.warning(
+                self.warn_refusal(
+                    "origin",
                     "refused a connection from %s: origin %s is not allowed",
                     connection.remote_address,
                     shown(request.headers.get("Origin")),
@@ -311,7 +324,9 @@ class ParleyServer:
                 )
             if not is_authorised(request, self.tokens):
                 self.metrics.sessions_refused.labels("auth").inc()
-                log.warning("refused a connection from %s: missing or wrong token", connection.remote_address)
+                self.warn_refusal(
+                    "auth", "refused a connection from %s: missing or wrong token", connection.remote_address
+                )
                 response = connection.respond(
                     HTTPStatus.UNAUTHORIZED,
                     "a valid token is required: send 'Authorization: Bearer <token>' or add ?token=<token>\n",
@@ -349,7 +364,9 @@ class ParleyServer:
         self.handshaking.discard(websocket)
         if self.sessions_connected() >= self.config.server.max_sessions:
             self.metrics.sessions_refused.labels("capacity").inc()
-            log.warning("refusing a session: at the limit of %d", self.config.server.max_sessions)
+            self.warn_refusal(
+                "capacity", "refusing a session: at the limit of %d", self.config.server.max_sessions
+            )
             await websocket.close(
                 CLOSE_TRY_AGAIN,
                 f"server busy: {self.config.server.max_sessions} sessions active; try again later",
@@ -362,7 +379,9 @@ class ParleyServer:
             sum(c.client == client for c in pending) >= settings.max_pending_per_client
         ):
             self.metrics.sessions_refused.labels("pending").inc()
-            log.warning("refusing a connection from %s: %d waiting for `start`", client, len(pending))
+            self.warn_refusal(
+                "pending", "refusing a connection from %s: %d waiting for `start`", client, len(pending)
+            )
             await websocket.close(CLOSE_TRY_AGAIN, "too many connections waiting to start; try again later")
             return
         connection = Connection(self, websocket)

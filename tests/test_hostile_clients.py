@@ -463,6 +463,28 @@ async def test_two_authorization_headers_get_400_not_500(token_server):
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
 
 
+async def test_a_client_retrying_a_wrong_token_cannot_flood_the_log(token_server, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="parley")
+    handshake = [
+        "GET / HTTP/1.1",
+        f"Host: 127.0.0.1:{token_server.port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+        "Authorization: Bearer wrong",
+    ]
+    before = metric(token_server, "parley_sessions_refused_total", reason="auth")
+    for _ in range(150):
+        answer = await asyncio.to_thread(raw_request, token_server.port, handshake)
+        assert answer.startswith(b"HTTP/1.1 401")
+    assert metric(token_server, "parley_sessions_refused_total", reason="auth") - before == 150
+    warnings = [r for r in caplog.records if "wrong token" in r.getMessage()]
+    assert 1 <= len(warnings) <= 2, len(warnings)
+
+
 async def test_the_token_is_not_logged_even_at_debug(token_server, caplog):
     import logging
 

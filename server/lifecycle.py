@@ -27,7 +27,7 @@ from typing import Literal
 
 from parley.config import Config
 from parley.server import messages
-from parley.server.messages import Wire
+from parley.server.messages import SessionOptions, Wire
 from parley.server.protocol import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL,
@@ -42,7 +42,6 @@ from parley.server.protocol import (
     Stop,
     parse_text,
 )
-from parley.server.session import SessionOptions
 
 
 class State(enum.Enum):

@@ -15,6 +15,19 @@ from typing import Any, ClassVar
 Wire = dict[str, Any]
 
 
+@dataclass
+class SessionOptions:
+    """What the client asked for in ``start`` (validated by the protocol layer)."""
+
+    sample_rate: int = 16000
+    encoding: str = "pcm_s16le"
+    channels: int = 1
+    language: str | None = "en"
+    task: str = "transcribe"
+    partials: bool = True
+    name: str | None = None  # the client's name for the session (MQTT topics); None: the session id
+
+
 @dataclass(frozen=True)
 class ServerMessage:
     """Base: a dataclass whose fields are the message's keys, in order, after ``type``."""
@@ -180,6 +193,7 @@ __all__ = [
     "Ready",
     "Resumed",
     "ServerMessage",
+    "SessionOptions",
     "SessionStart",
     "SessionStop",
     "SpeakerEntry",

@@ -10,17 +10,119 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from faster_whisper.tokenizer import _LANGUAGE_CODES
-
 from parley.config import Config
 from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
-from parley.server.messages import error_event
+from parley.server.messages import SessionOptions, error_event
 from parley.server.mqtt import SessionNameError, is_printable, validate_session_name
-from parley.server.session import SessionOptions
 
 PROTOCOL_VERSION = 1
 TASKS = ("transcribe", "translate")
-WHISPER_LANGUAGES = frozenset(_LANGUAGE_CODES)
+# faster_whisper.tokenizer._LANGUAGE_CODES, copied so that parsing imports no model code
+# (tests/test_messages.py keeps the two equal)
+WHISPER_LANGUAGES = frozenset(
+    (
+        "af",
+        "am",
+        "ar",
+        "as",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fo",
+        "fr",
+        "gl",
+        "gu",
+        "ha",
+        "haw",
+        "he",
+        "hi",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "jw",
+        "ka",
+        "kk",
+        "km",
+        "kn",
+        "ko",
+        "la",
+        "lb",
+        "ln",
+        "lo",
+        "lt",
+        "lv",
+        "mg",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "ne",
+        "nl",
+        "nn",
+        "no",
+        "oc",
+        "pa",
+        "pl",
+        "ps",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sd",
+        "si",
+        "sk",
+        "sl",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "tk",
+        "tl",
+        "tr",
+        "tt",
+        "uk",
+        "ur",
+        "uz",
+        "vi",
+        "yi",
+        "yo",
+        "zh",
+        "yue",
+    )
+)
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from parley.server import messages
 from parley.server.audio import PIPELINE_RATE, PcmDecoder
 from parley.server.captions import attribute_words, caption_text, split_turns
 from parley.server.engine import Engine
+from parley.server.messages import SessionOptions
 from parley.server.speakers import SpeakerTracker, speaker_id
 from parley.server.transcribe import Partial, UtteranceTranscriber, Word, commit_boundary
 from parley.server.vad import Utterance, UtteranceSegmenter
@@ -30,19 +30,6 @@ STEP_BLOCK = 480  # samples (30 ms): the pipeline advances in whole blocks, so i
 #                   commits, speaker windows) fall at the same stream positions however audio arrives
 PARTIAL_SKIP_SILENCE_MS = 150  # no partial while the open utterance ends in this much silence
 COMMIT_LEAD_IN_MS = 300  # audio before a commit cut that the next decodes still hear
-
-
-@dataclass
-class SessionOptions:
-    """What the client asked for in ``start`` (validated by the protocol layer)."""
-
-    sample_rate: int = 16000
-    encoding: str = "pcm_s16le"
-    channels: int = 1
-    language: str | None = "en"
-    task: str = "transcribe"
-    partials: bool = True
-    name: str | None = None  # the client's name for the session (MQTT topics); None: the session id
 
 
 class Session:

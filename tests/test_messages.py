@@ -66,3 +66,21 @@ def test_building_messages_imports_no_model_code():
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_parsing_client_messages_imports_no_model_code():
+    probe = (
+        "import sys, parley.server.protocol; "
+        "print(sorted(m for m in ('faster_whisper', 'ctranslate2', 'torch', 'pyannote', 'onnxruntime') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_language_list_is_whispers():
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    from parley.server.protocol import WHISPER_LANGUAGES
+
+    assert frozenset(_LANGUAGE_CODES) == WHISPER_LANGUAGES

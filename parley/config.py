@@ -56,6 +56,19 @@ class ServerConfig:
     keyfile: str | None = None  # its private key (PEM); null: the key is in certfile
     log_level: str = "info"  # debug, info, warning, error
     shutdown_deadline_s: float = 30.0  # SIGTERM: live sessions get this long to flush, then the process exits
+    # -- what one client may hold before its session starts (issue 14) --
+    max_handshakes: int = 64  # TCP connections whose HTTP/WebSocket handshake is not done; beyond it closed
+    handshake_timeout_s: float = (
+        5.0  # a connection must complete its handshake within this time, or is closed
+    )
+    max_pending: int = 16  # connections waiting to send `start`/`resume` (not counted in max_sessions)
+    max_pending_per_client: int = 4  # of those, from one client address; beyond it refused with 1013
+    max_text_bytes: int = 65536  # a larger text (JSON) frame: error message_too_large, close 1009
+    receive_queue_frames: int = 4  # frames read ahead of the session (bounds input memory: this x frame size)
+    compression: bool = False  # permessage-deflate; off: a message's size in memory is its size on the wire
+    # Origins (scheme://host[:port]) whose web pages may open a WebSocket; [] : only pages served by this
+    # server (and clients that send no Origin, e.g. the CLI); ["*"]: any origin
+    allowed_origins: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +78,12 @@ class LimitsConfig:
     max_session_s: float = 14400.0  # audio per session (sample clock); then finals, error, done, close
     idle_timeout_s: float = 60.0  # no audio and no message (e.g. `keepalive`) this long: error, close
     send_queue_messages: int = 512  # messages waiting for a slow reader; beyond it the client is closed
+    send_queue_bytes: int = (
+        4 << 20
+    )  # bytes (JSON text) waiting for a slow reader; beyond it the client is closed
+    max_session_wall_s: float = 21600.0  # wall-clock time per session, audio or not; then as max_session_s
+    renames_per_s: float = 2.0  # `rename` messages per second (token bucket); beyond it error rate_limited
+    rename_burst: int = 10  # renames allowed at once before renames_per_s applies
 
 
 @dataclass
@@ -73,7 +92,8 @@ class ResumeConfig:
 
     grace_s: float = 60.0  # a dropped session is kept this long for a `resume`, then ended
     replay_finals: int = 2000  # finals kept for replay after a resume (the oldest are dropped)
-    max_detached: int = 16  # dropped sessions kept at once; beyond it the oldest is ended
+    max_detached: int = 16  # dropped sessions kept at once; beyond it the oldest of the client holding most
+    max_detached_per_client: int = 4  # dropped sessions kept per client address; beyond it its own oldest
     ack_interval_s: float = 1.0  # an `ack` message at least every this many seconds of audio
 
 
@@ -179,6 +199,9 @@ class MqttConfig:
     retain: str = "roster"  # "none", "roster" (retain speakers and session events) or "all"
     partials: bool = False  # also publish partials
     queue_size: int = 10000  # messages held while the broker is away; beyond it the oldest are dropped
+    session_queue_share: float = (
+        0.25  # fraction of queue_size one session may hold; beyond it its own oldest go
+    )
     reconnect_min_s: float = 0.5  # first reconnect delay, doubled up to reconnect_max_s
     reconnect_max_s: float = 10.0
 

@@ -16,26 +16,30 @@ import contextlib
 import dataclasses
 import json
 import logging
+import re
 import signal
 import ssl
 import sys
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
+from websockets.datastructures import Headers, MultipleValuesError
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
-from parley.server import http
+from parley.server import http, messages
 from parley.server.audio import PIPELINE_RATE
 from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.engine import Engine
 from parley.server.live import LiveSession
+from parley.server.messages import stamp
 from parley.server.metrics import CONTENT_TYPE, ServerMetrics
 from parley.server.mqtt import CaptionPublisher
 from parley.server.protocol import (
@@ -54,6 +58,7 @@ from parley.server.protocol import (
     Stop,
     error_event,
     parse_text,
+    shown,
 )
 from parley.server.session import Session
 
@@ -61,7 +66,61 @@ log = logging.getLogger(__name__)
 SEND_FLUSH_TIMEOUT_S = 10.0  # at the end of a session, time for the client to read what is queued
 
 # How a connection's reading ended, and so what becomes of its session:
-Outcome = Literal["stop", "too_long", "idle", "shutdown", "dropped", "left", "rejected"]
+Outcome = Literal["stop", "too_long", "wall_limit", "idle", "shutdown", "dropped", "left", "rejected"]
+_TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s]*")
+SECRET_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+class RedactSecrets(logging.Filter):
+    """websockets logs the handshake at debug level: the request line (with ``?token=``) and every
+    header (``Authorization``). This filter, on the websockets server logger, blanks the secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            args = list(record.args)
+            if len(args) == 2 and isinstance(args[0], str) and args[0].lower() in SECRET_HEADERS:
+                args[1] = "[redacted]"
+            record.args = tuple(
+                _TOKEN_QUERY.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in args
+            )
+        return True
+
+
+def websocket_logger() -> logging.Logger:
+    """The websockets server logger, with :class:`RedactSecrets` on it (once)."""
+    logger = logging.getLogger("websockets.server")
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
+    return logger
+
+
+def client_address(websocket: ServerConnection) -> str:
+    """The peer's IP address: per-client limits count by it."""
+    remote = websocket.remote_address
+    return str(remote[0]) if remote else ""
+
+
+class CountedConnection(ServerConnection):
+    """A connection counted while its handshake is in progress (``server.max_handshakes``); beyond the
+    cap it is closed at once. ``parley`` is set on a subclass made per server."""
+
+    parley: ParleyServer
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        parley = self.parley
+        if len(parley.handshaking) >= parley.config.server.max_handshakes:
+            parley.metrics.sessions_refused.labels("handshakes").inc()
+            parley.warn_refusal(
+                "handshakes", "closing a new connection: %d handshakes in progress", len(parley.handshaking)
+            )
+            transport.abort()
+        else:
+            parley.handshaking.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.parley.handshaking.discard(self)
+        super().connection_lost(exc)
 
 
 class ParleyServer:
@@ -76,10 +135,15 @@ class ParleyServer:
         self.executor: ThreadPoolExecutor | None = None
         self.connections: set[Connection] = set()
         self.sessions: dict[str, LiveSession] = {}
-        self.metrics = ServerMetrics(lambda: dict(self.engine.stage_seconds) if self.engine else {})
         self.tokens = load_tokens(config.auth)
         self.ssl_context = _ssl_context(config)
         self.publisher = CaptionPublisher(config.mqtt) if config.mqtt.url else None
+        self.metrics = ServerMetrics(
+            lambda: dict(self.engine.stage_seconds) if self.engine else {},
+            (lambda: dict(self.publisher.dropped_by)) if self.publisher else None,
+        )
+        self._refusals: Counter[str] = Counter()  # refusals per reason, for warn_refusal
+        self.handshaking: set[ServerConnection] = set()  # connections whose handshake is in progress
         self.draining = False  # shutting down: no new sessions
         self._background: set[asyncio.Task[Any]] = set()
         self._server: Server | None = None
@@ -101,13 +165,19 @@ class ParleyServer:
         self.executor = ThreadPoolExecutor(
             max_workers=max(1, self.config.server.inference_workers), thread_name_prefix="parley-inference"
         )
+        settings = self.config.server
         self._server = await serve(
             self._handle,
-            self.config.server.host,
-            self.config.server.port,
+            settings.host,
+            settings.port,
             process_request=self._process_request,
-            max_size=2 * self.config.server.max_message_bytes,
+            max_size=2 * max(settings.max_message_bytes, settings.max_text_bytes),
+            max_queue=max(1, settings.receive_queue_frames),
+            compression="deflate" if settings.compression else None,
+            open_timeout=settings.handshake_timeout_s,
             ssl=self.ssl_context,
+            logger=websocket_logger(),
+            create_connection=type("ParleyConnection", (CountedConnection,), {"parley": self}),
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
         if self.publisher is not None:
@@ -129,16 +199,16 @@ class ParleyServer:
             self._server.close(close_connections=False)  # stop listening
         deadline = self.config.server.shutdown_deadline_s
         log.info("shutting down: finishing %d session(s) within %.0f s", len(self.sessions), deadline)
-        work = [asyncio.create_task(c.shut_down()) for c in list(self.connections)]
-        work += [
-            asyncio.create_task(live.end("shutdown", flush=True))
-            for live in list(self.sessions.values())
-            if live.connection is None
-        ]
+        work = {asyncio.create_task(c.shut_down()): c.session_id for c in list(self.connections)}
+        for live in list(self.sessions.values()):
+            if live.connection is None:
+                work[asyncio.create_task(live.end("shutdown", flush=True))] = live.session_id
         if work:
             _, late = await asyncio.wait(work, timeout=deadline)
             if late:
-                log.warning("shutdown deadline: cutting %d session(s)", len(late))
+                cut = sorted(str(work[task]) for task in late)
+                log.warning("shutdown deadline: cutting %d session(s): session=%s", len(late), ",".join(cut))
+                self.metrics.sessions_cut.inc(len(late))
                 for task in late:
                     task.cancel()
         await self.close()
@@ -178,22 +248,85 @@ class ParleyServer:
         if self.sessions.get(live.session_id) is live:
             del self.sessions[live.session_id]
 
+    def warn_refusal(self, reason: str, message: str, *args: object) -> None:
+        """Log a refused connection, the first and then every 100th per reason: a client that
+        reconnects in a loop cannot flood the log (every refusal is counted in /metrics)."""
+        self._refusals[reason] += 1
+        count = self._refusals[reason]
+        if count == 1 or count % 100 == 0:
+            log.warning(message + " (%d refused for this reason; every 100th is logged)", *args, count)
+
+    def sessions_connected(self) -> int:
+        """Sessions with a connected client (what ``server.max_sessions`` bounds)."""
+        return sum(1 for connection in self.connections if connection.live is not None)
+
     def limit_detached(self) -> None:
-        """Keep at most ``resume.max_detached`` dropped sessions: end the oldest beyond that."""
+        """Keep at most ``resume.max_detached_per_client`` dropped sessions per client address (its own
+        oldest go first), and ``resume.max_detached`` in all (the oldest of the client holding most)."""
         detached = sorted(
-            (live for live in self.sessions.values() if live.detached_since is not None),
+            (live for live in self.sessions.values() if live.detached_since is not None and not live.ending),
             key=lambda live: live.detached_since or 0.0,
         )
-        for live in detached[: max(0, len(detached) - self.config.resume.max_detached)]:
+        by_client: dict[str, list[LiveSession]] = {}
+        for live in detached:
+            by_client.setdefault(live.client, []).append(live)
+        evict: list[tuple[LiveSession, str]] = []
+        for lives in by_client.values():
+            extra = max(0, len(lives) - self.config.resume.max_detached_per_client)
+            evict += [(live, "client_cap") for live in lives[:extra]]
+            del lives[:extra]
+        total = sum(len(lives) for lives in by_client.values())
+        while total > self.config.resume.max_detached:
+            evict.append((max(by_client.values(), key=len).pop(0), "global_cap"))
+            total -= 1
+        for live, reason in evict:
+            log.warning(
+                "session=%s evicted (%s): client %s holds too many dropped sessions",
+                live.session_id,
+                reason,
+                live.client,
+            )
+            self.metrics.sessions_evicted.labels(reason).inc()
             self.spawn(live.end("evicted", flush=True))
 
     # -- HTTP and the handshake ------------------------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        try:
+            return self._answer_request(connection, request)
+        except MultipleValuesError as exc:  # e.g. two Authorization headers: a client error, not a 500
+            self.metrics.sessions_refused.labels("bad_request").inc()
+            return connection.respond(
+                HTTPStatus.BAD_REQUEST, f"header {shown(str(exc))} appears more than once; send it once\n"
+            )
+
+    def _origin_allowed(self, request: Request) -> bool:
+        """No ``Origin`` (not a browser), a listed one, or this server's own pages."""
+        origin = request.headers.get("Origin")
+        allowed = self.config.server.allowed_origins
+        if origin is None or "*" in allowed or origin in allowed:
+            return True
+        return urlsplit(origin).netloc.lower() == request.headers.get("Host", "").lower()
+
+    def _answer_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if http.is_websocket_upgrade(request):
+            if not self._origin_allowed(request):
+                self.metrics.sessions_refused.labels("origin").inc()
+                self.warn_refusal(
+                    "origin",
+                    "refused a connection from %s: origin %s is not allowed",
+                    connection.remote_address,
+                    shown(request.headers.get("Origin")),
+                )
+                return connection.respond(
+                    HTTPStatus.FORBIDDEN,
+                    "web pages of this origin may not connect (server.allowed_origins)\n",
+                )
             if not is_authorised(request, self.tokens):
                 self.metrics.sessions_refused.labels("auth").inc()
-                log.warning("refused a connection from %s: missing or wrong token", connection.remote_address)
+                self.warn_refusal(
+                    "auth", "refused a connection from %s: missing or wrong token", connection.remote_address
+                )
                 response = connection.respond(
                     HTTPStatus.UNAUTHORIZED,
                     "a valid token is required: send 'Authorization: Bearer <token>' or add ?token=<token>\n",
@@ -221,18 +354,35 @@ class ParleyServer:
             return "models not loaded"
         if self.draining:
             return "shutting down"
-        if len(self.connections) >= self.config.server.max_sessions:
+        if self.publisher is not None and not self.publisher.running:
+            return "MQTT publisher stopped"
+        if self.sessions_connected() >= self.config.server.max_sessions:
             return f"at the session limit ({self.config.server.max_sessions})"
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:
-        if len(self.connections) >= self.config.server.max_sessions:
+        self.handshaking.discard(websocket)
+        if self.sessions_connected() >= self.config.server.max_sessions:
             self.metrics.sessions_refused.labels("capacity").inc()
-            log.warning("refusing a session: at the limit of %d", self.config.server.max_sessions)
+            self.warn_refusal(
+                "capacity", "refusing a session: at the limit of %d", self.config.server.max_sessions
+            )
             await websocket.close(
                 CLOSE_TRY_AGAIN,
                 f"server busy: {self.config.server.max_sessions} sessions active; try again later",
             )
+            return
+        client = client_address(websocket)
+        pending = [c for c in self.connections if c.live is None]
+        settings = self.config.server
+        if len(pending) >= settings.max_pending or (
+            sum(c.client == client for c in pending) >= settings.max_pending_per_client
+        ):
+            self.metrics.sessions_refused.labels("pending").inc()
+            self.warn_refusal(
+                "pending", "refusing a connection from %s: %d waiting for `start`", client, len(pending)
+            )
+            await websocket.close(CLOSE_TRY_AGAIN, "too many connections waiting to start; try again later")
             return
         connection = Connection(self, websocket)
         self.connections.add(connection)
@@ -258,10 +408,11 @@ class Connection:
         self.config = server.config
         self.websocket = websocket
         self.live: LiveSession | None = None
+        self.client = client_address(websocket)
         self.closing = False  # no more messages are queued (closed, or closing a slow reader)
-        self._outbox: asyncio.Queue[dict[str, Any] | _Close] = asyncio.Queue(
-            maxsize=max(2, self.config.limits.send_queue_messages)
-        )
+        # JSON text waiting to be sent, bounded in messages and bytes (limits.send_queue_*) by enqueue
+        self._outbox: asyncio.Queue[str | _Close] = asyncio.Queue()
+        self._queued_bytes = 0
         self._sender: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[Outcome] | None = None
         self._shutdown_requested = False
@@ -277,13 +428,20 @@ class Connection:
         """Queue a message for the client; a client that lets the queue fill up is closed."""
         if self.closing:
             return
-        try:
+        if isinstance(message, _Close):
             self._outbox.put_nowait(message)
-        except asyncio.QueueFull:
+            self.closing = True
+            return
+        text = json.dumps(message)  # ASCII (ensure_ascii): its length is its size in bytes
+        limits = self.config.limits
+        if (
+            self._outbox.qsize() >= max(2, limits.send_queue_messages)
+            or self._queued_bytes + len(text) > limits.send_queue_bytes
+        ):
             self._drop_slow_reader()
             return
-        if isinstance(message, _Close):
-            self.closing = True
+        self._queued_bytes += len(text)
+        self._outbox.put_nowait(text)
 
     async def _send_loop(self) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -292,24 +450,30 @@ class Connection:
                 if isinstance(item, _Close):
                     await self.websocket.close(item.code, item.reason)
                     return
-                await self.websocket.send(json.dumps(item))
+                self._queued_bytes -= len(item)
+                await self.websocket.send(item)
 
     def _drop_slow_reader(self) -> None:
         if self.closing:
             return
         self.closing = True
-        limit = self.config.limits.send_queue_messages
-        log.warning("session=%s slow reader: %d messages unread; closing", self.session_id, limit)
+        waiting, size = self._outbox.qsize(), self._queued_bytes
+        log.warning(
+            "session=%s slow reader: %d messages (%d bytes) unread; closing", self.session_id, waiting, size
+        )
         self.server.metrics.errors.labels("slow_reader").inc()
-        self.server.spawn(self._close_slow_reader(limit))
+        self.server.spawn(self._close_slow_reader(waiting, size))
 
-    async def _close_slow_reader(self, limit: int) -> None:
+    async def _close_slow_reader(self, waiting: int, size: int) -> None:
+        limits = self.config.limits
         message = (
-            f"you stopped reading: {limit} messages are waiting; the connection is closed. "
+            f"you stopped reading: {waiting} messages ({size} bytes) are waiting (limits: "
+            f"{limits.send_queue_messages} messages, {limits.send_queue_bytes} bytes); "
+            "the connection is closed. "
             f"Read messages as they come; resume within {self.config.resume.grace_s:.0f} s to get the rest"
         )
         with contextlib.suppress(Exception):
-            error = {**error_event("slow_reader", message, True), "lag": 0.0}
+            error = stamp(error_event("slow_reader", message, True), 0.0)
             await asyncio.wait_for(self.websocket.send(json.dumps(error)), 1.0)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(CLOSE_POLICY, "slow reader"), 1.0)
@@ -322,7 +486,7 @@ class Connection:
         self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
 
     def _refuse(self, error: ProtocolError) -> None:
-        self.enqueue({**error.event(), "lag": 0.0})
+        self.enqueue(stamp(error.event(), 0.0))
         self.server.metrics.errors.labels(error.code).inc()
         self.enqueue(_Close(error.close_code, error.message[:120]))
 
@@ -358,7 +522,9 @@ class Connection:
             pass
         except Exception:
             log.exception("session=%s connection failed", self.session_id)
-            self.enqueue({**error_event("internal", "internal server error; the session has ended", True)})
+            self.enqueue(
+                stamp(error_event("internal", "internal server error; the session has ended", True), 0.0)
+            )
             self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
             if self.live is not None:
                 await self.live.end("error")
@@ -391,15 +557,16 @@ class Connection:
                 return None
             if isinstance(message, bytes):
                 error = error_event("not_started", "audio before 'start'; send a start message first", False)
-                self.enqueue({**error, "lag": 0.0})
+                self.enqueue(stamp(error, 0.0))
                 continue
             try:
+                self._check_text_size(message)
                 parsed = parse_text(message, self.config)
             except ProtocolError as error:
                 if error.fatal:
                     self._refuse(error)
                     return None
-                self.enqueue({**error.event(), "lag": 0.0})
+                self.enqueue(stamp(error.event(), 0.0))
                 continue
             if self.server.draining:
                 self._refuse(
@@ -415,52 +582,89 @@ class Connection:
             if isinstance(parsed, Keepalive):
                 continue
             what = "stop" if isinstance(parsed, Stop) else "rename"
-            self.enqueue({**error_event("not_started", f"'{what}' before 'start'", False), "lag": 0.0})
+            self.enqueue(stamp(error_event("not_started", f"'{what}' before 'start'", False), 0.0))
 
-    def _start(self, start: Start) -> LiveSession:
+    def _check_text_size(self, text: str) -> None:
+        limit = self.config.server.max_text_bytes
+        if len(text) > limit or len(text.encode()) > limit:
+            raise ProtocolError(
+                "message_too_large",
+                f"text message of {len(text.encode())} bytes exceeds {limit}; "
+                "messages are small JSON objects",
+                fatal=True,
+                close_code=CLOSE_TOO_BIG,
+            )
+
+    def _busy(self, others: int) -> bool:
+        """At ``server.max_sessions`` connected sessions (``others`` of them are not this one's)?"""
+        limit = self.config.server.max_sessions
+        if others < limit:
+            return False
+        self.server.metrics.sessions_refused.labels("capacity").inc()
+        self._refuse(
+            ProtocolError(
+                "server_busy", f"server busy: {limit} sessions active; try again later", True, CLOSE_TRY_AGAIN
+            )
+        )
+        return True
+
+    def _start(self, start: Start) -> LiveSession | None:
         options = start.options
+        if self._busy(self.server.sessions_connected()):
+            return None
+        if options.name is not None and any(
+            live.name == options.name for live in self.server.sessions.values()
+        ):
+            self._refuse(
+                ProtocolError(
+                    "session_name_taken",
+                    f"a live session is already named {options.name!r}; choose another name",
+                    fatal=True,
+                )
+            )
+            return None
         session = Session(self.server.engine, self.config, options, uuid.uuid4().hex[:12])
         live = LiveSession(self.server, session)
+        live.client = self.client
         self.server.register(live)
         live.attach(self)
         self.server.metrics.sessions_started.inc()
         self.server.metrics.sessions_active.inc()
         live.start()
-        live.emit(
-            {
-                "type": "ready",
-                "session_id": live.session_id,
-                "resume_token": live.token,
-                "resume_grace_s": self.config.resume.grace_s,
-                "protocol": PROTOCOL_VERSION,
-                "sample_rate": options.sample_rate,
-                "encoding": options.encoding,
-                "channels": options.channels,
-                "language": options.language,
-                "task": options.task,
-                "asr_model": session.transcriber.model_name,
-                "max_message_bytes": self.config.server.max_message_bytes,
-            }
+        ready = messages.Ready(
+            session_id=live.session_id,
+            resume_token=live.token,
+            resume_grace_s=self.config.resume.grace_s,
+            protocol=PROTOCOL_VERSION,
+            sample_rate=options.sample_rate,
+            encoding=options.encoding,
+            channels=options.channels,
+            language=options.language,
+            task=options.task,
+            asr_model=session.transcriber.model_name,
+            max_message_bytes=self.config.server.max_message_bytes,
         )
+        live.emit(ready.wire())
         log.info("session=%s started: %s", live.session_id, options)
-        live.publish(
-            "session_start", {"type": "session_start", "options": dataclasses.asdict(options), "lag": 0.0}
-        )
+        live.publish("session_start", stamp(messages.SessionStart(dataclasses.asdict(options)).wire(), 0.0))
         return live
 
     def _resume(self, resume: Resume) -> LiveSession | None:
         live = self.server.sessions.get(resume.session_id)
-        if live is None or live.ended or live.failed or not live.token_matches(resume.token):
+        if live is None or live.ending or live.failed or not live.token_matches(resume.token):
             self.server.metrics.sessions_refused.labels("resume").inc()
             grace = self.config.resume.grace_s
             self._refuse(
                 ProtocolError(
                     "resume_failed",
-                    f"session {resume.session_id!r} cannot be resumed: it is unknown, its token is wrong, or "
-                    f"it ended (a dropped session is kept {grace:.0f} s); start a new session",
+                    f"session {shown(resume.session_id)} cannot be resumed: it is unknown, its token is "
+                    f"wrong, or it ended or is ending (a dropped session is kept {grace:.0f} s); "
+                    "start a new session",
                     fatal=True,
                 )
             )
+            return None
+        if self._busy(self.server.sessions_connected() - (live.connection is not None)):
             return None
         previous = live.connection
         live.attach(self)  # from here on, the session's events come to this connection
@@ -468,14 +672,7 @@ class Connection:
             previous.closing = True
             previous.websocket.transport.abort()
         finals, complete = live.replay_after(resume.last_final_id)
-        live.emit(
-            {
-                "type": "resumed",
-                "session_id": live.session_id,
-                "last_final_id": live.session.finals_sent,
-                "replayed": len(finals),
-            }
-        )
+        live.emit(messages.Resumed(live.session_id, live.session.finals_sent, len(finals)).wire())
         for final in finals:
             self.enqueue(final)
         if not complete:
@@ -502,11 +699,16 @@ class Connection:
         limits = self.config.limits
         frame_limit = self.config.server.max_message_bytes
         max_samples = int(limits.max_session_s * live.session.options.sample_rate)
+        loop = asyncio.get_running_loop()
+        wall_deadline = live.started_at + limits.max_session_wall_s
         while True:
+            remaining = wall_deadline - loop.time()
+            if remaining <= 0:
+                return "wall_limit"
             try:
-                message = await asyncio.wait_for(self.websocket.recv(), limits.idle_timeout_s)
+                message = await asyncio.wait_for(self.websocket.recv(), min(limits.idle_timeout_s, remaining))
             except TimeoutError:
-                return "idle"
+                return "wall_limit" if loop.time() >= wall_deadline else "idle"
             except ConnectionClosed as closed:
                 if closed.rcvd is not None and closed.rcvd.code in (CLOSE_NORMAL, CLOSE_GOING_AWAY):
                     return "left"  # the client closed on purpose
@@ -529,23 +731,36 @@ class Connection:
                 live.receive_audio(message[: max(0, allowed)])
                 live.maybe_ack()
                 await live.keep_up()
+                if live.failed is not None or live.ended:  # it failed (or ended) while this waited
+                    return "rejected"
                 if len(message) > allowed:  # audio past the limit was cut off
                     return "too_long"
                 continue
             try:
-                parsed = parse_text(message, self.config)
+                self._check_text_size(message)
+                parsed = parse_text(message, self.config, started=True)
             except ProtocolError as error:
                 live.emit(error.event())
+                if error.fatal:
+                    self.enqueue(_Close(error.close_code, error.message[:120]))
+                    return "rejected"
                 continue
             if isinstance(parsed, Stop):
                 return "stop"
             if isinstance(parsed, Rename):
-                self._rename(live, parsed)
+                if live.allow_rename():
+                    self._rename(live, parsed)
+                else:
+                    rate, burst = limits.renames_per_s, limits.rename_burst
+                    text = (
+                        f"too many renames: at most {rate:g} per second (burst {burst}); this one was ignored"
+                    )
+                    live.emit(error_event("rate_limited", text, False))
             elif not isinstance(parsed, Keepalive):
                 live.emit(error_event("already_started", "this session has already started", False))
 
     def _rename(self, live: LiveSession, rename: Rename) -> None:
-        names = live.session.speaker_names
+        names = live.session.speaker_ids()
         if rename.speaker not in names:
             known = ", ".join(names) or "none yet"
             live.emit(
@@ -574,6 +789,16 @@ class Connection:
                     "session_too_long", f"the session reached its limit of {limit:.0f} s of audio", True
                 )
             )
+        elif outcome == "wall_limit":
+            limit = self.config.limits.max_session_wall_s
+            live.emit(
+                error_event(
+                    "session_too_long",
+                    f"the session reached its limit of {limit:.0f} s of wall-clock time",
+                    True,
+                )
+            )
+            outcome = "too_long"
         elif outcome == "idle":
             idle = self.config.limits.idle_timeout_s
             live.emit(
@@ -588,10 +813,8 @@ class Connection:
             close_code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
         if outcome != "idle":
             duration = round(live.session.received / PIPELINE_RATE, 3)
-            done: dict[str, Any] = {"type": "done", "finals": live.session.finals_sent, "duration": duration}
-            if outcome != "stop":
-                done["reason"] = outcome
-            live.emit(done)
+            reason = None if outcome == "stop" else outcome
+            live.emit(messages.Done(live.session.finals_sent, duration, reason).wire())
         self.enqueue(_Close(close_code, close_reason))
         await live.end({"stop": "done"}.get(outcome, outcome))
 

@@ -21,6 +21,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from parley.client.formats import apply_speaker_update
+from parley.server import messages
 from parley.server.audio import PIPELINE_RATE
 from parley.server.session import Event, Session
 
@@ -46,7 +47,12 @@ class LiveSession:
         self.connection: Connection | None = None
         self.detached_since: float | None = None  # loop time of the drop, while detached
         self.ended = False
+        self.ending = False  # its last flush or its end has begun: it can no longer be resumed
         self.end_reason: str | None = None
+        self.client = ""  # address of the client that started it (its detached sessions are capped)
+        self.started_at = asyncio.get_running_loop().time()  # loop time (limits.max_session_wall_s)
+        self._rename_tokens = float(self.config.limits.rename_burst)
+        self._rename_at = self.started_at
         self.failed: BaseException | None = None  # the processor's exception, if it failed
         self._work = asyncio.Event()  # new audio, or the end of the stream
         self._progress = asyncio.Event()  # the processor consumed audio (releases back-pressure)
@@ -61,6 +67,18 @@ class LiveSession:
         """The client's name for the session (MQTT topics), else its id."""
         return self.session.options.name or self.session_id
 
+    def allow_rename(self) -> bool:
+        """Token bucket of ``limits.renames_per_s`` (burst ``limits.rename_burst``): may one more go?"""
+        limits = self.config.limits
+        now = asyncio.get_running_loop().time()
+        refill = (now - self._rename_at) * limits.renames_per_s
+        self._rename_tokens = min(float(limits.rename_burst), self._rename_tokens + refill)
+        self._rename_at = now
+        if self._rename_tokens < 1.0:
+            return False
+        self._rename_tokens -= 1.0
+        return True
+
     def token_matches(self, token: str) -> bool:
         return hmac.compare_digest(token.encode(), self.token.encode())
 
@@ -71,7 +89,7 @@ class LiveSession:
 
     def emit(self, event: Event) -> None:
         """Record, count, publish and send one event (``lag`` and ``ack`` added)."""
-        message = {**event, "lag": self.session.lag, "ack": self.session.ack}
+        message = messages.stamp(event, self.session.lag, self.session.ack)
         self._ack_sent = self.session.ack
         kind = message["type"]
         metrics = self.server.metrics
@@ -103,7 +121,7 @@ class LiveSession:
         """An ``ack`` message when no message carried one for ``resume.ack_interval_s`` of audio."""
         interval = self.config.resume.ack_interval_s * self.session.options.sample_rate
         if self.session.ack - self._ack_sent >= interval:
-            self.emit({"type": "ack"})
+            self.emit(messages.Ack().wire())
 
     # -- audio in --------------------------------------------------------------------------------
 
@@ -115,7 +133,7 @@ class LiveSession:
 
     async def keep_up(self) -> None:
         """Back-pressure: return once less than ``audio.max_lag_s`` of audio waits for processing."""
-        while self.session.lag > self.config.audio.max_lag_s and not self.ended:
+        while self.session.lag > self.config.audio.max_lag_s and not self.ended and self.failed is None:
             self._progress.clear()
             await self._progress.wait()
 
@@ -151,12 +169,12 @@ class LiveSession:
         if self._finished or self.failed is not None:
             return
         self._finished = True
+        self.ending = True
         self.session.end_of_audio()
         self._stopping = True
         self._work.set()
-        if self._processor is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._processor
+        if self._processor is not None:  # wait, without cancelling it if this task is cancelled
+            await asyncio.wait({self._processor})
         loop = asyncio.get_running_loop()
         for event in await loop.run_in_executor(self.server.executor, self.session.finish):
             self.emit(event)
@@ -196,6 +214,7 @@ class LiveSession:
         """Drop the session for good (after flushing its finals to the log and bus, if asked)."""
         if self.ended:
             return
+        self.ending = True
         if flush:
             with contextlib.suppress(Exception):
                 await self.finish()
@@ -217,7 +236,7 @@ class LiveSession:
         self._progress.set()
         self.publish(
             "session_stop",
-            {"type": "session_stop", "reason": reason, "finals": self.session.finals_sent, "lag": 0.0},
+            messages.stamp(messages.SessionStop(reason, self.session.finals_sent).wire(), 0.0),
         )
         self.server.metrics.forget_session(self.session_id)
         self.server.forget(self)

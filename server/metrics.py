@@ -35,10 +35,32 @@ class _StageSeconds(Collector):
         yield family
 
 
+class _MqttDropped(Collector):
+    """``parley_mqtt_dropped_total{reason}``: messages the bus lost, read from the publisher when scraped."""
+
+    def __init__(self, read: Callable[[], dict[str, int]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "parley_mqtt_dropped",
+            "MQTT messages lost, by reason (queue_full, session_share, unencodable, shutdown).",
+            labels=["reason"],
+        )
+        totals = {"queue_full": 0, "session_share": 0, "unencodable": 0, "shutdown": 0, **self._read()}
+        for reason, count in sorted(totals.items()):
+            family.add_metric([reason], count)
+        yield family
+
+
 class ServerMetrics:
     """The counters, gauges and histograms one server exposes."""
 
-    def __init__(self, stage_seconds: Callable[[], dict[str, float]]) -> None:
+    def __init__(
+        self,
+        stage_seconds: Callable[[], dict[str, float]],
+        mqtt_dropped: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.sessions_active = Gauge(
@@ -51,7 +73,8 @@ class ServerMetrics:
         self.sessions_resumed = Counter("parley_sessions_resumed", "Successful resumes.", registry=r)
         self.sessions_refused = Counter(
             "parley_sessions_refused",
-            "Connections refused, by reason (capacity, auth, shutdown, resume).",
+            "Connections refused, by reason (capacity, auth, shutdown, resume, handshakes, pending, origin,"
+            " bad_request).",
             ["reason"],
             registry=r,
         )
@@ -79,7 +102,18 @@ class ServerMetrics:
         self.errors = Counter(
             "parley_errors", "Error messages sent to clients, by code.", ["code"], registry=r
         )
+        self.sessions_evicted = Counter(
+            "parley_sessions_evicted",
+            "Dropped sessions ended before their grace, by reason (client_cap, global_cap).",
+            ["reason"],
+            registry=r,
+        )
+        self.sessions_cut = Counter(
+            "parley_sessions_cut", "Sessions cut at the shutdown deadline before they flushed.", registry=r
+        )
         r.register(_StageSeconds(stage_seconds))
+        if mqtt_dropped is not None:
+            r.register(_MqttDropped(mqtt_dropped))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -22,8 +22,9 @@ import contextlib
 import json
 import logging
 import ssl
+import unicodedata
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,18 +42,28 @@ class SessionNameError(ValueError):
     """A session name that cannot be an MQTT topic level sequence."""
 
 
+def is_printable(text: str) -> bool:
+    """No control (C0, C1), format (zero-width, bidi overrides), surrogate, private-use, unassigned
+    or noncharacter code points, and no line or paragraph separators: what a topic, a log line or a
+    caption can show as it is, and what UTF-8 (so paho, so the broker) can encode."""
+    return not any(unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") for c in text)
+
+
 def validate_session_name(name: str) -> str:
     """Return ``name`` if it can stand in a topic: no wildcards, no empty levels, printable."""
     if not isinstance(name, str) or not name:
         raise SessionNameError("session must be a non-empty string")
     if len(name) > MAX_NAME_LENGTH:
         raise SessionNameError(f"session name longer than {MAX_NAME_LENGTH} characters")
+    if not is_printable(name):
+        raise SessionNameError(
+            "session name contains control, format, surrogate or unassigned characters (e.g. U+0085, "
+            "U+200B, a lone U+D800); use printable text"
+        )
     if "+" in name or "#" in name:
         raise SessionNameError(f"session name {name!r} contains an MQTT wildcard ('+' or '#')")
     if any(level == "" for level in name.split("/")):
         raise SessionNameError(f"session name {name!r} has an empty topic level (leading, trailing or '//')")
-    if any(ord(c) < 32 or c == "\x7f" for c in name):
-        raise SessionNameError(f"session name {name!r} contains control characters")
     return name
 
 
@@ -77,6 +88,8 @@ class _Outgoing:
     topic: str
     payload: bytes
     retain: bool
+    session: str = ""  # the session name, for its share of the queue
+    session_id: str = ""  # for the log, when it is lost
 
 
 class CaptionPublisher:
@@ -97,7 +110,9 @@ class CaptionPublisher:
         self._task: asyncio.Task[None] | None = None
         self.connected = False
         self.published = 0
-        self.dropped = 0  # messages lost to the queue bound while the broker was away
+        self.dropped = 0  # messages lost (queue bound, a session's share, unencodable topic), in all
+        self.dropped_by: Counter[str] = Counter()  # ... by reason: queue_full, session_share, unencodable
+        self._queued_by: Counter[str] = Counter()  # messages in the queue per session name
 
     # -- producer side (event loop, never waits) -------------------------------------------------
 
@@ -113,16 +128,58 @@ class CaptionPublisher:
         retain = self.config.retain == "all" or (
             self.config.retain == "roster" and kind in ("speakers", "events")
         )
-        if len(self._queue) >= self.config.queue_size:
-            self._queue.popleft()
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 1000 == 0:
-                log.warning(
-                    "MQTT queue full (%d): %d messages dropped so far", self.config.queue_size, self.dropped
-                )
+        topic = self.topic(session, kind)
+        session_id = message.get("session_id", session)
+        try:
+            topic.encode()
+        except UnicodeEncodeError:  # e.g. a lone surrogate: paho would raise in the sending task
+            self._lost("unencodable", session, str(session_id))
+            return
+        if self._queue and len(self._queue) >= self.config.queue_size:
+            self._make_room()
         payload = json.dumps(message, separators=(",", ":")).encode()
-        self._queue.append(_Outgoing(self.topic(session, kind), payload, retain))
+        self._queue.append(_Outgoing(topic, payload, retain, session, str(session_id)))
+        self._queued_by[session] += 1
         self._wakeup.set()
+
+    def _make_room(self) -> None:
+        """The queue is full: drop the oldest message of the session holding the most, when it holds
+        more than its share (``mqtt.session_queue_share``), else the oldest of all."""
+        share = self.config.queue_size * self.config.session_queue_share
+        heaviest = max(self._queued_by, key=self._queued_by.__getitem__)
+        if self._queued_by[heaviest] > share and self._queue[0].session != heaviest:
+            index = next(i for i, queued in enumerate(self._queue) if queued.session == heaviest)
+            victim = self._queue[index]
+            del self._queue[index]
+            reason = "session_share"
+        else:
+            victim = self._queue.popleft()
+            reason = "queue_full"
+        self._forget(victim.session)
+        self._lost(reason, victim.session, victim.session_id)
+
+    def _forget(self, session: str) -> None:
+        self._queued_by[session] -= 1
+        if self._queued_by[session] <= 0:
+            del self._queued_by[session]
+
+    def _lost(self, reason: str, session: str, session_id: str | None) -> None:
+        """Count (and, the first and every 1000th time per reason, log) one message that is lost."""
+        self.dropped += 1
+        self.dropped_by[reason] += 1
+        if self.dropped_by[reason] == 1 or self.dropped_by[reason] % 1000 == 0:
+            log.warning(
+                "MQTT message lost (%s) of session=%s (name %r): %d lost so far for this reason",
+                reason,
+                session_id or "?",
+                session[:60],
+                self.dropped_by[reason],
+            )
+
+    @property
+    def running(self) -> bool:
+        """The sending task is alive (started and not ended)."""
+        return self._task is not None and not self._task.done()
 
     @property
     def pending(self) -> int:
@@ -142,6 +199,8 @@ class CaptionPublisher:
             await asyncio.sleep(0.05)
         if self._queue:
             log.warning("MQTT publisher closing with %d messages unsent", len(self._queue))
+            self.dropped += len(self._queue)
+            self.dropped_by["shutdown"] += len(self._queue)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -173,6 +232,8 @@ class CaptionPublisher:
                     log.warning("MQTT connection lost (%s); %d messages queued", exc, len(self._queue))
                 else:
                     log.info("MQTT broker %s:%d unreachable (%s)", self.address.host, self.address.port, exc)
+            except Exception:  # a bug must not end publishing for every session: reconnect
+                log.exception("MQTT publisher failed; reconnecting with %d messages queued", len(self._queue))
             finally:
                 self.connected = False
             await asyncio.sleep(delay)
@@ -184,7 +245,17 @@ class CaptionPublisher:
                 self._wakeup.clear()
                 await self._wakeup.wait()
             message = self._queue[0]
-            await client.publish(message.topic, message.payload, qos=self.config.qos, retain=message.retain)
+            try:
+                await client.publish(
+                    message.topic, message.payload, qos=self.config.qos, retain=message.retain
+                )
+            except (UnicodeError, ValueError, TypeError):  # this message cannot be sent: drop it, go on
+                if self._queue and self._queue[0] is message:
+                    self._queue.popleft()
+                    self._forget(message.session)
+                self._lost("unencodable", message.session, message.session_id)
+                continue
             if self._queue and self._queue[0] is message:  # not dropped meanwhile by the bound
                 self._queue.popleft()
+                self._forget(message.session)
             self.published += 1

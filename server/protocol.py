@@ -10,16 +10,119 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from faster_whisper.tokenizer import _LANGUAGE_CODES
-
 from parley.config import Config
 from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
-from parley.server.mqtt import SessionNameError, validate_session_name
-from parley.server.session import SessionOptions
+from parley.server.messages import SessionOptions, error_event
+from parley.server.mqtt import SessionNameError, is_printable, validate_session_name
 
 PROTOCOL_VERSION = 1
 TASKS = ("transcribe", "translate")
-WHISPER_LANGUAGES = frozenset(_LANGUAGE_CODES)
+# faster_whisper.tokenizer._LANGUAGE_CODES, copied so that parsing imports no model code
+# (tests/test_messages.py keeps the two equal)
+WHISPER_LANGUAGES = frozenset(
+    (
+        "af",
+        "am",
+        "ar",
+        "as",
+        "az",
+        "ba",
+        "be",
+        "bg",
+        "bn",
+        "bo",
+        "br",
+        "bs",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fo",
+        "fr",
+        "gl",
+        "gu",
+        "ha",
+        "haw",
+        "he",
+        "hi",
+        "hr",
+        "ht",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "jw",
+        "ka",
+        "kk",
+        "km",
+        "kn",
+        "ko",
+        "la",
+        "lb",
+        "ln",
+        "lo",
+        "lt",
+        "lv",
+        "mg",
+        "mi",
+        "mk",
+        "ml",
+        "mn",
+        "mr",
+        "ms",
+        "mt",
+        "my",
+        "ne",
+        "nl",
+        "nn",
+        "no",
+        "oc",
+        "pa",
+        "pl",
+        "ps",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sd",
+        "si",
+        "sk",
+        "sl",
+        "sn",
+        "so",
+        "sq",
+        "sr",
+        "su",
+        "sv",
+        "sw",
+        "ta",
+        "te",
+        "tg",
+        "th",
+        "tk",
+        "tl",
+        "tr",
+        "tt",
+        "uk",
+        "ur",
+        "uz",
+        "vi",
+        "yi",
+        "yo",
+        "zh",
+        "yue",
+    )
+)
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
@@ -78,21 +181,37 @@ class Keepalive:
 
 ClientMessage = Start | Stop | Rename | Resume | Keepalive
 MAX_SPEAKER_NAME = 64
+MAX_ID_LENGTH = 128  # session ids and resume tokens are far shorter; longer ones are refused
+MAX_SHOWN = 48  # characters of a client's value quoted back in an error message, at most
 
 
-def error_event(code: str, message: str, fatal: bool) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "fatal": fatal}
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters: errors never echo unbounded
+    client input (a 1 MiB ``type`` would otherwise come back whole, once per frame)."""
+    try:
+        text = repr(value)
+    except ValueError:  # e.g. an int too long to print
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else f"{text[: limit - 14]}... ({len(text)} chars)"
 
 
-def parse_text(text: str, config: Config) -> ClientMessage:
-    """Parse one text frame into a client message, or raise :class:`ProtocolError`."""
+def parse_text(text: str, config: Config, started: bool = False) -> ClientMessage:
+    """Parse one text frame into a client message, or raise :class:`ProtocolError`.
+
+    ``started``: the session has begun, so ``start`` and ``resume`` are answered ``already_started``
+    (not fatal, whatever they contain) instead of being validated.
+    """
     try:
         message = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ProtocolError("bad_json", f"message is not valid JSON ({exc}); send a JSON object") from None
+    except ValueError:  # e.g. an integer of more than 4300 digits
+        raise ProtocolError("bad_json", "message has a number too long to read; send a JSON object") from None
     if not isinstance(message, dict):
         raise ProtocolError("bad_json", "message must be a JSON object with a 'type' field")
     kind = message.get("type")
+    if started and kind in ("start", "resume"):
+        raise ProtocolError("already_started", "this session has already started")
     if kind == "start":
         return Start(parse_start(message, config))
     if kind == "stop":
@@ -105,14 +224,14 @@ def parse_text(text: str, config: Config) -> ClientMessage:
         return Keepalive()
     raise ProtocolError(
         "bad_message",
-        f"unknown message type {kind!r}; expected 'start', 'resume', 'stop', 'rename' or 'keepalive'",
+        f"unknown message type {shown(kind)}; expected 'start', 'resume', 'stop', 'rename' or 'keepalive'",
     )
 
 
 def parse_resume(message: dict[str, Any]) -> Resume:
     """Validate a ``resume``; every problem is fatal (there is no session to go on with)."""
     session_id, token = message.get("session_id"), message.get("token")
-    if not isinstance(session_id, str) or not session_id or not isinstance(token, str) or not token:
+    if not all(isinstance(v, str) and 0 < len(v) <= MAX_ID_LENGTH for v in (session_id, token)):
         raise ProtocolError(
             "bad_message", "resume needs 'session_id' and 'token' from the session's 'ready'", fatal=True
         )
@@ -120,7 +239,7 @@ def parse_resume(message: dict[str, Any]) -> Resume:
     if isinstance(last, bool) or not isinstance(last, int) or last < 0:
         raise ProtocolError(
             "bad_message",
-            f"last_final_id must be the id of the last final received, or 0 (got {last!r})",
+            f"last_final_id must be the id of the last final received, or 0 (got {shown(last)})",
             fatal=True,
         )
     return Resume(session_id, token, last)
@@ -132,8 +251,10 @@ def parse_rename(message: dict[str, Any]) -> Rename:
         raise ProtocolError("bad_message", "rename needs 'speaker', a speaker id such as 'S1'")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_SPEAKER_NAME:
         raise ProtocolError("bad_message", f"rename needs 'name', 1 to {MAX_SPEAKER_NAME} characters")
-    if any(ord(c) < 32 for c in name):
-        raise ProtocolError("bad_message", "a speaker name cannot contain control characters")
+    if not is_printable(name):
+        raise ProtocolError(
+            "bad_message", "a speaker name cannot contain control, format or unassigned characters"
+        )
     return Rename(speaker, name.strip())
 
 
@@ -147,29 +268,31 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
     if isinstance(rate, bool) or not isinstance(rate, int) or not MIN_RATE <= rate <= MAX_RATE:
         raise fail(
             "unsupported_sample_rate",
-            f"sample_rate must be an integer from {MIN_RATE} to {MAX_RATE} Hz (got {rate!r}); "
+            f"sample_rate must be an integer from {MIN_RATE} to {MAX_RATE} Hz (got {shown(rate)}); "
             "16000 is native",
         )
     encoding = message.get("encoding", "pcm_s16le")
-    if encoding not in ENCODINGS:
+    if not isinstance(encoding, str) or encoding not in ENCODINGS:
         raise fail(
-            "unsupported_encoding", f"encoding {encoding!r} is not supported; use one of {sorted(ENCODINGS)}"
+            "unsupported_encoding",
+            f"encoding {shown(encoding)} is not supported; use one of {sorted(ENCODINGS)}",
         )
     channels = message.get("channels", 1)
-    if channels not in (1, 2) or isinstance(channels, bool):
-        raise fail("bad_message", f"channels must be 1 or 2 (got {channels!r})")
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels not in (1, 2):
+        raise fail("bad_message", f"channels must be 1 or 2 (got {shown(channels)})")
     language = message.get("language", config.asr.language)
     if language is not None and (not isinstance(language, str) or language not in WHISPER_LANGUAGES):
         raise fail(
             "bad_message",
-            f"language must be a code Whisper knows, e.g. 'en' or 'fr', or null to detect; got {language!r}",
+            "language must be a code Whisper knows, e.g. 'en' or 'fr', or null to detect; "
+            f"got {shown(language)}",
         )
     task = message.get("task", "transcribe")
-    if task not in TASKS:
-        raise fail("bad_message", f"task must be one of {list(TASKS)} (got {task!r})")
+    if not isinstance(task, str) or task not in TASKS:
+        raise fail("bad_message", f"task must be one of {list(TASKS)} (got {shown(task)})")
     partials = message.get("partials", True)
     if not isinstance(partials, bool):
-        raise fail("bad_message", f"partials must be true or false (got {partials!r})")
+        raise fail("bad_message", f"partials must be true or false (got {shown(partials)})")
     max_speakers = _speaker_count(message, "max_speakers", config.speakers.max_speakers, fail)
     expected = _speaker_count(message, "speakers", max_speakers or config.speakers.max_speakers, fail)
     name = message.get("session")

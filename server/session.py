@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 
 from parley.config import Config
+from parley.server import messages
 from parley.server.audio import PIPELINE_RATE, PcmDecoder
 from parley.server.captions import attribute_words, caption_text, majority_speaker, split_turns
 from parley.server.engine import Engine
+from parley.server.messages import SessionOptions
 from parley.server.speakers import SpeakerTracker, speaker_id
 from parley.server.transcribe import Partial, UtteranceTranscriber, Word, commit_boundary
 from parley.server.vad import Utterance, UtteranceSegmenter
@@ -44,20 +46,6 @@ PARTIAL_SKIP_SILENCE_MS = 150  # no partial while the open utterance ends in thi
 COMMIT_LEAD_IN_MS = 300  # audio before a commit cut that the next decodes still hear
 
 
-@dataclass
-class SessionOptions:
-    """What the client asked for in ``start`` (validated by the protocol layer)."""
-
-    sample_rate: int = 16000
-    encoding: str = "pcm_s16le"
-    channels: int = 1
-    language: str | None = "en"
-    task: str = "transcribe"
-    partials: bool = True
-    name: str | None = None  # the client's name for the session (MQTT topics); None: the session id
-    max_speakers: int | None = None  # at most this many speakers (start's max_speakers or speakers)
-
-
 class Session:
     """The pipeline of one stream: VAD cut -> ASR -> speakers -> captions."""
 
@@ -73,6 +61,7 @@ class Session:
             speakers_config = dataclasses.replace(speakers_config, max_speakers=options.max_speakers)
         self.speakers = SpeakerTracker(engine, speakers_config)
         self.speaker_names: dict[str, str] = {}
+        self._names_lock = threading.RLock()  # speaker_names: the worker adds, the event loop renames
         self._pending: deque[np.ndarray] = deque()
         self._pending_lock = threading.Lock()
         self.received = 0  # 16 kHz samples received (the sample clock)
@@ -198,17 +187,12 @@ class Session:
         self._partial_shown = True
         first, last = partial.words[0].start, partial.words[-1].end
         speaker = self.speakers.speaker_between(first, last)
+        label = speaker_id(speaker) if speaker is not None else None
+        number = self._utterances_closed + 1
         events.append(
-            {
-                "type": "partial",
-                "utterance": self._utterances_closed + 1,
-                "start": first,
-                "end": last,
-                "text": partial.text,
-                "stable": partial.stable,
-                "unstable": partial.unstable,
-                "speaker": speaker_id(speaker) if speaker is not None else None,
-            }
+            messages.Partial(
+                number, first, last, partial.text, partial.stable, partial.unstable, label
+            ).wire()
         )
         return events
 
@@ -238,18 +222,8 @@ class Session:
         transcript = self.transcriber.final(utterance)
         events: list[Event] = []
         if not transcript.words and self._partial_shown:  # retract the partial of an empty utterance
-            events.append(
-                {
-                    "type": "partial",
-                    "utterance": number,
-                    "start": round(utterance.start / PIPELINE_RATE, 3),
-                    "end": round(utterance.end / PIPELINE_RATE, 3),
-                    "text": "",
-                    "stable": "",
-                    "unstable": "",
-                    "speaker": None,
-                }
-            )
+            start, end = round(utterance.start / PIPELINE_RATE, 3), round(utterance.end / PIPELINE_RATE, 3)
+            events.append(messages.Partial(number, start, end, "", "", "", None).wire())
         self._partial_shown = False
         if transcript.words:
             events.extend(self._emit_finals(transcript.words, transcript.language, number, utterance.end))
@@ -266,29 +240,23 @@ class Session:
         for turn in split_turns(words):
             self.finals_sent += 1
             speaker = turn[0].speaker
-            final: Event = {
-                "type": "final",
-                "id": self.finals_sent,
-                "utterance": utterance,
-                "speaker": speaker,
-                "speaker_name": self.speaker_names.get(speaker) if speaker else None,
-                "start": turn[0].start,
-                "end": turn[-1].end,
-                "text": caption_text(turn),
-                "language": language,
-                "words": [
-                    {
-                        "word": w.text,
-                        "start": w.start,
-                        "end": w.end,
-                        "speaker": w.speaker,
-                        "probability": w.probability,
-                    }
-                    for w in turn
-                ],
-            }
-            events.append(final)
-            self._recent.append(RecentFinal(copy.deepcopy(final), [dataclasses.replace(w) for w in turn]))
+            words_out = tuple(
+                messages.FinalWord(w.text, w.start, w.end, w.speaker, w.probability) for w in turn
+            )
+            final = messages.Final(
+                id=self.finals_sent,
+                utterance=utterance,
+                speaker=speaker,
+                speaker_name=self.speaker_names.get(speaker) if speaker else None,
+                start=turn[0].start,
+                end=turn[-1].end,
+                text=caption_text(turn),
+                language=language,
+                words=words_out,
+            )
+            wire = final.wire()
+            events.append(wire)
+            self._recent.append(RecentFinal(copy.deepcopy(wire), [dataclasses.replace(w) for w in turn]))
         return events
 
     def _speaker_between(self, start: float, stop: float) -> str | None:
@@ -300,8 +268,9 @@ class Session:
 
         Labels change under a final when a committed window relabels audio a provisional one had
         labelled (the final could not wait for the grid), and when re-clustering rewrites the
-        horizon. Finals that ended more than ``speakers.revision_horizon_s`` before the processed audio are
-        settled and forgotten; a final changes at most ``speakers.max_revisions_per_final`` times.
+        horizon. Finals that ended more than ``speakers.revision_horizon_s`` before the processed
+        audio are settled and forgotten; a final changes at most ``speakers.max_revisions_per_final``
+        times.
         """
         cfg = self.config.speakers
         settled = self.processed / PIPELINE_RATE - cfg.revision_horizon_s
@@ -323,35 +292,36 @@ class Session:
                 continue
             recent.revisions += 1
             speaker = majority_speaker(recent.words)
-            recent.event["speaker"] = speaker
-            recent.event["speaker_name"] = self.speaker_names.get(speaker) if speaker else None
+            with self._names_lock:
+                name = self.speaker_names.get(speaker) if speaker else None
+            recent.event["speaker"], recent.event["speaker_name"] = speaker, name
             for entry, word in zip(recent.event["words"], recent.words, strict=True):
                 entry["speaker"] = word.speaker
             self.speaker_updates += 1
-            events.append(
-                {
-                    "type": "speaker_update",
-                    "id": recent.event["id"],
-                    "speaker": speaker,
-                    "speaker_name": recent.event["speaker_name"],
-                    "words": after,
-                    "revision": recent.revisions,
-                }
-            )
+            update = messages.SpeakerUpdate(recent.event["id"], speaker, name, tuple(after), recent.revisions)
+            events.append(update.wire())
         return events
 
     def rename_speaker(self, speaker: str, name: str) -> Event:
         """The client named a speaker: later finals carry the name; returns the new roster."""
-        self.speaker_names[speaker] = name
-        return self.roster()
+        with self._names_lock:
+            self.speaker_names[speaker] = name
+            return self.roster()
+
+    def speaker_ids(self) -> list[str]:
+        """The ids of the speakers so far (a copy: the worker thread may be adding one)."""
+        with self._names_lock:
+            return list(self.speaker_names)
 
     def roster(self) -> Event:
-        return {"type": "speakers", "speakers": [{"id": k, "name": v} for k, v in self.speaker_names.items()]}
+        with self._names_lock:
+            return messages.roster(self.speaker_names)
 
     def _roster_changes(self) -> list[Event]:
         count = self.speakers.clusters.count
-        if count == len(self.speaker_names):
-            return []
-        for index in range(len(self.speaker_names), count):
-            self.speaker_names[speaker_id(index)] = f"Speaker {index + 1}"
-        return [self.roster()]
+        with self._names_lock:
+            if count == len(self.speaker_names):
+                return []
+            for index in range(len(self.speaker_names), count):
+                self.speaker_names[speaker_id(index)] = f"Speaker {index + 1}"
+            return [self.roster()]

@@ -478,7 +478,7 @@ def test_compose_wires_parley_to_the_broker() -> None:
     assert environment["PARLEY_MQTT_URL"] == "mqtt://mosquitto:1883"
     assert set(environment) <= PARLEY_ENVIRONMENT, set(environment) - PARLEY_ENVIRONMENT
     assert parley["depends_on"]["mosquitto"]["condition"] == "service_healthy"
-    assert parley["build"] == "." and f"{PORT}:{PORT}" in parley["ports"]
+    assert parley["build"] == "." and parley["ports"] == [f"127.0.0.1:{PORT}:{PORT}"]
     args = parse_serve(parley["command"])
     assert args.host == "0.0.0.0"
 

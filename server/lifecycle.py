@@ -1,0 +1,447 @@
+"""The rules of one session's life, sans I/O: a state machine that takes inputs and returns outputs.
+
+:class:`SessionProtocol` has no socket, thread, clock or model: the caller feeds it typed inputs
+(a client's text or audio frame, the socket dropping, a timer firing, a pipeline step or the final
+flush done, a resume, shutdown) with the current time, and carries out the outputs it returns
+(send a message, close with a code, publish, feed audio to the pipeline, flush, start a timer).
+Start, resume, the limits, rename, shutdown and the close-code policy live here, as in the
+``websockets`` library's own sans-I/O ``protocol.py``.
+
+States (see docs/protocol.md, "Lifecycle")::
+
+    OPENING --start--> STREAMING --stop / limit / idle / shutdown--> FINISHING --flush done--> DONE
+       |                 |   ^                                          ^
+       |                 | dropped   resume                             | grace / evicted / shutdown
+       |                 v   |                                          |
+       |               DETACHED ------------------------------------------
+       +--bad start / no start in time / dropped / shutdown / fatal error----------------------> DONE
+
+Nothing is emitted once the state is ``DONE``; a resume is refused once ``FINISHING`` began.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal
+
+from parley.config import Config
+from parley.server import messages
+from parley.server.messages import SessionOptions, Wire
+from parley.server.protocol import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    Keepalive,
+    ProtocolError,
+    Rename,
+    Resume,
+    Start,
+    Stop,
+    parse_text,
+)
+
+
+class State(enum.Enum):
+    OPENING = "opening"  # connected, waiting for `start` (or `resume`, handled by the server)
+    STREAMING = "streaming"  # audio flows; a client is attached
+    DETACHED = "detached"  # the socket dropped: kept for a resume until the grace timer fires
+    FINISHING = "finishing"  # the final flush is running: no resume, no more client input
+    DONE = "done"  # final: nothing more is emitted
+
+
+TimerKind = Literal["start", "idle", "wall", "grace"]
+EndReason = Literal["stop", "too_long", "wall_limit", "idle", "shutdown", "expired", "evicted", "error"]
+
+
+# -- inputs ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextFrame:
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioFrame:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """The socket went away: ``clean`` when the client closed it on purpose (1000/1001)."""
+
+    clean: bool = False
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    kind: TimerKind
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """A pipeline step returned ``events`` (or raised: ``failed``)."""
+
+    events: tuple[Wire, ...] = ()
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class FlushDone:
+    """The final flush (end of audio, last finals) returned ``events``."""
+
+    events: tuple[Wire, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A new connection presented this session's id and token (checked by the server)."""
+
+    last_final_id: int = 0
+
+
+@dataclass(frozen=True)
+class Evicted:
+    """The server needs the room: a detached session is ended (flushed first)."""
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """The server is shutting down: finish what was received, then close 1001."""
+
+
+Input = TextFrame | AudioFrame | Dropped | TimerFired | StepDone | FlushDone | Resumed | Evicted | Shutdown
+
+
+# -- outputs -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Send:
+    message: Wire
+
+
+@dataclass(frozen=True)
+class Close:
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Publish:
+    message: Wire
+
+
+@dataclass(frozen=True)
+class Begin:
+    """Create the pipeline for these options (the server then sends `ready`)."""
+
+    options: SessionOptions
+
+
+@dataclass(frozen=True)
+class Feed:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RenameSpeaker:
+    speaker: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RunFlush:
+    reason: EndReason
+
+
+@dataclass(frozen=True)
+class SetTimer:
+    kind: TimerKind
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    kind: TimerKind
+
+
+@dataclass(frozen=True)
+class Ended:
+    """The session is over (its slot and name are free): ``reason`` for the log and the bus."""
+
+    reason: str
+
+
+Output = Send | Close | Publish | Begin | Feed | RenameSpeaker | RunFlush | SetTimer | CancelTimer | Ended
+PUBLISHED = ("final", "speakers", "partial")
+
+
+@dataclass
+class SessionProtocol:
+    """One session's rules. ``receive(input, now)`` returns what to do; ``now`` in seconds."""
+
+    config: Config
+    session_id: str = ""
+    now: float = 0.0
+    state: State = State.OPENING
+    options: SessionOptions | None = None
+    attached: bool = True  # a client socket is there to send to
+    samples: int = 0  # whole samples received per channel, at the client's rate
+    finals: int = 0
+    _partial_bytes: int = 0
+    _end: EndReason | None = None
+    _renames: float = field(default=0.0)
+    _renamed_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._renames = float(self.config.limits.rename_burst)
+        self._renamed_at = self.now
+
+    @property
+    def done(self) -> bool:
+        return self.state is State.DONE
+
+    def start_timers(self) -> list[Output]:
+        """What the server does on accepting the connection."""
+        return [SetTimer("start", self.config.server.max_start_wait_s)]
+
+    def receive(self, event: Input, now: float) -> list[Output]:
+        self.now = now
+        if self.state is State.DONE:
+            return []
+        handler = {
+            State.OPENING: self._opening,
+            State.STREAMING: self._streaming,
+            State.DETACHED: self._detached,
+            State.FINISHING: self._finishing,
+        }[self.state]
+        return handler(event)
+
+    # -- states ----------------------------------------------------------------------------------
+
+    def _opening(self, event: Input) -> list[Output]:
+        if isinstance(event, AudioFrame):
+            return [self._error("not_started", "audio before 'start'; send a start message first", False)]
+        if isinstance(event, TimerFired) and event.kind == "start":
+            wait = self.config.server.max_start_wait_s
+            return self._fatal(ProtocolError("start_timeout", f"no 'start' message within {wait} s", True))
+        if isinstance(event, Dropped):
+            return self._finish_now("client_gone")
+        if isinstance(event, Shutdown):
+            return [Close(CLOSE_GOING_AWAY, "server shutting down"), *self._finish_now("shutdown")]
+        if not isinstance(event, TextFrame):
+            return []
+        try:
+            parsed = self._parse(event.text, started=False)
+        except ProtocolError as error:
+            return self._fatal(error) if error.fatal else [Send(messages.stamp(error.event(), 0.0))]
+        if isinstance(parsed, Start):
+            self.options = parsed.options
+            self.state = State.STREAMING
+            limits = self.config.limits
+            return [
+                CancelTimer("start"),
+                Begin(parsed.options),
+                SetTimer("idle", limits.idle_timeout_s),
+                SetTimer("wall", limits.max_session_wall_s),
+            ]
+        if isinstance(parsed, Resume):
+            return []  # another session's resume: the server takes this connection over to it
+        if isinstance(parsed, Keepalive):
+            return []
+        what = "stop" if isinstance(parsed, Stop) else "rename"
+        return [self._error("not_started", f"'{what}' before 'start'", False)]
+
+    def _streaming(self, event: Input) -> list[Output]:
+        limits = self.config.limits
+        if isinstance(event, AudioFrame):
+            frame_limit = self.config.server.max_message_bytes
+            if len(event.data) > frame_limit:
+                error = ProtocolError(
+                    "frame_too_large",
+                    f"audio frame of {len(event.data)} bytes exceeds {frame_limit}; send smaller frames",
+                    True,
+                    CLOSE_TOO_BIG,
+                )
+                return [*self._fatal_send(error), *self._flush("error", attached=False)]
+            assert self.options is not None
+            frame_bytes = self.options.channels * (2 if self.options.encoding == "pcm_s16le" else 4)
+            allowed = int(limits.max_session_s * self.options.sample_rate) - self.samples
+            data = event.data[: max(0, allowed * frame_bytes - self._partial_bytes)]
+            whole, self._partial_bytes = divmod(self._partial_bytes + len(data), frame_bytes)
+            self.samples += whole
+            outputs: list[Output] = [SetTimer("idle", limits.idle_timeout_s)]
+            if data:
+                outputs.append(Feed(data))
+            if len(data) < len(event.data):
+                outputs += self._flush("too_long")
+            return outputs
+        if isinstance(event, TextFrame):
+            try:
+                parsed = self._parse(event.text, started=True)
+            except ProtocolError as error:
+                if error.fatal:
+                    return [*self._fatal_send(error), *self._flush("error", attached=False)]
+                return [self._error(error.code, error.message, False)]
+            outputs = [SetTimer("idle", limits.idle_timeout_s)]
+            if isinstance(parsed, Stop):
+                return outputs + self._flush("stop")
+            if isinstance(parsed, Rename):
+                if not self._allow_rename():
+                    rate, burst = limits.renames_per_s, limits.rename_burst
+                    text = (
+                        f"too many renames: at most {rate:g} per second (burst {burst}); this one was ignored"
+                    )
+                    return [*outputs, self._error("rate_limited", text, False)]
+                return [*outputs, RenameSpeaker(parsed.speaker, parsed.name)]
+            return outputs  # keepalive
+        if isinstance(event, TimerFired):
+            if event.kind == "idle":
+                return self._flush("idle")
+            if event.kind == "wall":
+                return self._flush("wall_limit")
+            return []
+        if isinstance(event, StepDone):
+            return self._step(event)
+        if isinstance(event, Dropped):
+            if event.clean:
+                return self._flush("stop", attached=False)
+            self.state, self.attached = State.DETACHED, False
+            return [CancelTimer("idle"), SetTimer("grace", self.config.resume.grace_s)]
+        if isinstance(event, Shutdown):
+            return self._flush("shutdown")
+        return []
+
+    def _detached(self, event: Input) -> list[Output]:
+        if isinstance(event, Resumed):
+            self.state, self.attached = State.STREAMING, True
+            return [
+                CancelTimer("grace"),
+                SetTimer("idle", self.config.limits.idle_timeout_s),
+                Send(self._stamp(messages.Resumed(self.session_id, self.finals, 0).wire())),
+            ]
+        if isinstance(event, TimerFired) and event.kind == "grace":
+            return self._flush("expired", attached=False)
+        if isinstance(event, TimerFired) and event.kind == "wall":
+            return self._flush("wall_limit", attached=False)
+        if isinstance(event, Evicted):
+            return self._flush("evicted", attached=False)
+        if isinstance(event, Shutdown):
+            return self._flush("shutdown", attached=False)
+        if isinstance(event, StepDone):
+            return self._step(event)
+        return []
+
+    def _finishing(self, event: Input) -> list[Output]:
+        if isinstance(event, StepDone):
+            return self._step(event)
+        if isinstance(event, Dropped):
+            self.attached = False
+            return []
+        if isinstance(event, FlushDone):
+            return self._conclude(event.events)
+        return []  # client input after its end, timers, resumes (refused by the server): nothing
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _parse(self, text: str, started: bool) -> object:
+        limit = self.config.server.max_text_bytes
+        if len(text) > limit or len(text.encode(errors="surrogatepass")) > limit:
+            raise ProtocolError(
+                "message_too_large",
+                f"text message over {limit} bytes; messages are small JSON objects",
+                True,
+                CLOSE_TOO_BIG,
+            )
+        return parse_text(text, self.config, started=started)
+
+    def _allow_rename(self) -> bool:
+        limits = self.config.limits
+        refill = (self.now - self._renamed_at) * limits.renames_per_s
+        self._renames = min(float(limits.rename_burst), self._renames + refill)
+        self._renamed_at = self.now
+        if self._renames < 1.0:
+            return False
+        self._renames -= 1.0
+        return True
+
+    def _stamp(self, message: Wire) -> Wire:
+        return messages.stamp(message, 0.0, self.samples if self.options else None)
+
+    def _error(self, code: str, text: str, fatal: bool) -> Send:
+        return Send(self._stamp(messages.error_event(code, text, fatal)))
+
+    def _fatal_send(self, error: ProtocolError) -> list[Output]:
+        return [self._error(error.code, error.message, True), Close(error.close_code, error.message[:120])]
+
+    def _fatal(self, error: ProtocolError) -> list[Output]:
+        return [*self._fatal_send(error), *self._finish_now("error")]
+
+    def _finish_now(self, reason: str) -> list[Output]:
+        self.state, self.attached = State.DONE, False
+        return [Ended(reason)]
+
+    def _flush(self, reason: EndReason, attached: bool | None = None) -> list[Output]:
+        self._end = reason
+        self.state = State.FINISHING
+        if attached is False:
+            self.attached = False
+        return [CancelTimer("idle"), CancelTimer("wall"), CancelTimer("grace"), RunFlush(reason)]
+
+    def _step(self, event: StepDone) -> list[Output]:
+        if event.failed:
+            outputs: list[Output] = []
+            if self.attached:
+                outputs += [
+                    self._error("internal", "internal server error; the session has ended", True),
+                    Close(CLOSE_INTERNAL, "internal error"),
+                ]
+            return outputs + self._finish_now("error")
+        return self._events(event.events)
+
+    def _events(self, events: tuple[Wire, ...]) -> list[Output]:
+        outputs: list[Output] = []
+        for event in events:
+            if event.get("type") == "final":
+                self.finals += 1
+            message = self._stamp(event)
+            if event.get("type") in PUBLISHED:
+                outputs.append(Publish(message))
+            if self.attached:
+                outputs.append(Send(message))
+        return outputs
+
+    def _conclude(self, events: tuple[Wire, ...]) -> list[Output]:
+        """The flush is done: last finals, the limit's error, `done`, the close; then DONE."""
+        reason = self._end or "stop"
+        outputs = self._events(events)
+        limits = self.config.limits
+        code, close_reason = CLOSE_NORMAL, "done"
+        closing: list[Wire] = []
+        if reason == "too_long":
+            text = f"the session reached its limit of {limits.max_session_s:.0f} s of audio"
+            closing.append(messages.error_event("session_too_long", text, True))
+        elif reason == "wall_limit":
+            text = f"the session reached its limit of {limits.max_session_wall_s:.0f} s of wall-clock time"
+            closing.append(messages.error_event("session_too_long", text, True))
+        elif reason == "idle":
+            idle = limits.idle_timeout_s
+            text = f'no audio and no message for {idle:.0f} s; send audio or {{"type": "keepalive"}}'
+            closing.append(messages.error_event("idle_timeout", text, True))
+            code, close_reason = CLOSE_POLICY, "idle timeout"
+        elif reason == "shutdown":
+            code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
+        if reason != "idle":
+            done_reason = {"stop": None, "wall_limit": "too_long"}.get(reason, reason)
+            assert self.options is not None
+            duration = round(self.samples / self.options.sample_rate, 3)
+            closing.append(messages.Done(self.finals, duration, done_reason).wire())
+        if self.attached:
+            outputs += [Send(self._stamp(message)) for message in closing]
+            outputs.append(Close(code, close_reason))
+        outputs.append(Publish(self._stamp(messages.SessionStop(reason, self.finals).wire())))
+        return outputs + self._finish_now({"stop": "done"}.get(reason, reason))

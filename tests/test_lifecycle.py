@@ -1,0 +1,256 @@
+"""SessionProtocol without a socket or a model: every state, message orders, and random sequences."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parley.config import Config, load_config
+from parley.server.lifecycle import (
+    AudioFrame,
+    Begin,
+    CancelTimer,
+    Close,
+    Dropped,
+    Ended,
+    Evicted,
+    Feed,
+    FlushDone,
+    Input,
+    Output,
+    Publish,
+    RenameSpeaker,
+    Resumed,
+    RunFlush,
+    Send,
+    SessionProtocol,
+    SetTimer,
+    Shutdown,
+    State,
+    StepDone,
+    TextFrame,
+    TimerFired,
+)
+
+START = json.dumps({"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "en"})
+FINAL = {"type": "final", "id": 1, "text": "Hello."}
+
+
+@pytest.fixture(scope="module")
+def small() -> Config:
+    config = load_config(env={})
+    return dataclasses.replace(
+        config,
+        server=dataclasses.replace(config.server, max_message_bytes=4096, max_text_bytes=2048),
+        limits=dataclasses.replace(config.limits, max_session_s=0.1),
+    )
+
+
+def sends(outputs: list[Output]) -> list[dict]:
+    return [o.message for o in outputs if isinstance(o, Send)]
+
+
+def closes(outputs: list[Output]) -> list[int]:
+    return [o.code for o in outputs if isinstance(o, Close)]
+
+
+def started(config: Config) -> SessionProtocol:
+    protocol = SessionProtocol(config, session_id="abc")
+    outputs = protocol.receive(TextFrame(START), 0.0)
+    assert protocol.state is State.STREAMING
+    assert [type(o) for o in outputs] == [CancelTimer, Begin, SetTimer, SetTimer]
+    return protocol
+
+
+def test_start_stop_flush_done(small):
+    protocol = started(small)
+    assert protocol.receive(AudioFrame(b"\x00\x01" * 800), 0.1)[-1] == Feed(b"\x00\x01" * 800)
+    assert protocol.samples == 800
+    assert protocol.receive(TextFrame('{"type": "stop"}'), 0.2)[-1] == RunFlush("stop")
+    assert protocol.state is State.FINISHING
+    assert protocol.receive(AudioFrame(b"\x00\x00"), 0.3) == []  # input after stop is not read
+    outputs = protocol.receive(FlushDone((FINAL,)), 0.4)
+    assert [m["type"] for m in sends(outputs)] == ["final", "done"]
+    assert sends(outputs)[1] == {"type": "done", "finals": 1, "duration": 0.05, "lag": 0.0, "ack": 800}
+    assert closes(outputs) == [1000] and outputs[-1] == Ended("done")
+    assert [o.message["type"] for o in outputs if isinstance(o, Publish)] == ["final", "session_stop"]
+    assert protocol.done and protocol.receive(TextFrame(START), 0.5) == []
+
+
+def test_before_start_audio_stop_and_rename_are_not_fatal(small):
+    protocol = SessionProtocol(small)
+    assert [m["code"] for m in sends(protocol.receive(AudioFrame(b"\x00\x00"), 0.0))] == ["not_started"]
+    assert [m["code"] for m in sends(protocol.receive(TextFrame('{"type": "stop"}'), 0.0))] == ["not_started"]
+    assert protocol.receive(TextFrame('{"type": "keepalive"}'), 0.0) == []
+    assert protocol.state is State.OPENING
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"type": "start", "sample_rate": 1}),
+        json.dumps({"type": "start", "sample_rate": 16000, "encoding": []}),
+        json.dumps({"type": "start", "sample_rate": 16000, "session": "a\ud800"}),
+    ],
+)
+def test_an_invalid_start_ends_it(small, text):
+    protocol = SessionProtocol(small)
+    outputs = protocol.receive(TextFrame(text), 0.0)
+    assert [m["fatal"] for m in sends(outputs)] == [True] and closes(outputs) == [1008]
+    assert outputs[-1] == Ended("error") and protocol.done
+
+
+def test_no_start_in_time(small):
+    protocol = SessionProtocol(small)
+    assert protocol.start_timers() == [SetTimer("start", small.server.max_start_wait_s)]
+    outputs = protocol.receive(TimerFired("start"), 10.0)
+    assert sends(outputs)[0]["code"] == "start_timeout" and closes(outputs) == [1008]
+
+
+def test_a_text_frame_over_the_limit_is_fatal_1009(small):
+    protocol = SessionProtocol(small)
+    outputs = protocol.receive(TextFrame(json.dumps({"type": "x" * 3000})), 0.0)
+    assert sends(outputs)[0]["code"] == "message_too_large" and closes(outputs) == [1009]
+
+
+def test_a_second_start_is_already_started_not_fatal(small):
+    protocol = started(small)
+    outputs = protocol.receive(TextFrame(json.dumps({"type": "start", "sample_rate": 1})), 1.0)
+    assert [(m["code"], m["fatal"]) for m in sends(outputs)] == [("already_started", False)]
+    assert protocol.state is State.STREAMING
+
+
+def test_renames_are_rate_limited(small):
+    protocol = started(small)
+    rename = TextFrame(json.dumps({"type": "rename", "speaker": "S1", "name": "Diane"}))
+    results = [protocol.receive(rename, 1.0) for _ in range(small.limits.rename_burst + 3)]
+    applied = sum(any(isinstance(o, RenameSpeaker) for o in r) for r in results)
+    limited = sum(any(m.get("code") == "rate_limited" for m in sends(r)) for r in results)
+    assert (applied, limited) == (small.limits.rename_burst, 3)
+    later = protocol.receive(rename, 1.0 + 1.0)  # 2 per second: one more after a second
+    assert RenameSpeaker("S1", "Diane") in later
+
+
+def test_drop_resume_and_expiry(small):
+    protocol = started(small)
+    assert SetTimer("grace", small.resume.grace_s) in protocol.receive(Dropped(), 1.0)
+    assert protocol.state is State.DETACHED and not protocol.attached
+    assert sends(protocol.receive(StepDone(({**FINAL},)), 1.1)) == []  # kept, published, not sent
+    outputs = protocol.receive(Resumed(), 2.0)
+    assert sends(outputs)[0]["type"] == "resumed" and sends(outputs)[0]["last_final_id"] == 1
+    protocol.receive(Dropped(), 3.0)
+    assert protocol.receive(TimerFired("grace"), 63.0)[-1] == RunFlush("expired")
+    assert protocol.receive(Resumed(), 63.5) == []  # flushing: a resume is refused (by the server)
+    outputs = protocol.receive(FlushDone(), 64.0)
+    assert sends(outputs) == [] and closes(outputs) == [] and outputs[-1] == Ended("expired")
+
+
+def test_eviction_of_a_detached_session(small):
+    protocol = started(small)
+    protocol.receive(Dropped(), 1.0)
+    assert protocol.receive(Evicted(), 1.5)[-1] == RunFlush("evicted")
+    assert protocol.receive(FlushDone(), 2.0)[-1] == Ended("evicted")
+
+
+def test_a_failed_step_is_internal_1011(small):
+    protocol = started(small)
+    outputs = protocol.receive(StepDone(failed=True), 1.0)
+    assert sends(outputs)[0]["code"] == "internal" and closes(outputs) == [1011]
+    assert outputs[-1] == Ended("error")
+
+
+def test_audio_past_the_limit_is_cut_and_ends_the_session(small):
+    protocol = started(small)
+    outputs = protocol.receive(AudioFrame(b"\x00\x00" * 2000), 1.0)  # 0.125 s, the limit is 0.1 s
+    assert Feed(b"\x00\x00" * 1600) in outputs and outputs[-1] == RunFlush("too_long")
+    outputs = protocol.receive(FlushDone(), 2.0)
+    assert [m.get("code", m["type"]) for m in sends(outputs)] == ["session_too_long", "done"]
+    assert sends(outputs)[1]["reason"] == "too_long" and closes(outputs) == [1000]
+
+
+def test_wall_clock_limit_and_idle_timeout(small):
+    protocol = started(small)
+    protocol.receive(TimerFired("wall"), 9.0)
+    outputs = protocol.receive(FlushDone(), 9.1)
+    assert [m.get("code", m["type"]) for m in sends(outputs)] == ["session_too_long", "done"]
+    idle = started(small)
+    idle.receive(TimerFired("idle"), 60.0)
+    outputs = idle.receive(FlushDone(), 60.1)
+    assert [m["code"] for m in sends(outputs)] == ["idle_timeout"] and closes(outputs) == [1008]
+
+
+def test_an_oversize_frame_is_1009(small):
+    protocol = started(small)
+    outputs = protocol.receive(AudioFrame(b"\x00" * 5000), 1.0)
+    assert sends(outputs)[0]["code"] == "frame_too_large" and closes(outputs) == [1009]
+    assert protocol.state is State.FINISHING and not protocol.attached
+    assert sends(protocol.receive(FlushDone((FINAL,)), 2.0)) == []
+
+
+def test_shutdown_in_every_state_ends_it(small):
+    opening = SessionProtocol(small)
+    assert closes(opening.receive(Shutdown(), 0.0)) == [1001] and opening.done
+    streaming = started(small)
+    streaming.receive(Shutdown(), 1.0)
+    outputs = streaming.receive(FlushDone(), 2.0)
+    assert sends(outputs)[-1]["reason"] == "shutdown" and closes(outputs) == [1001]
+
+
+# -- random message sequences ------------------------------------------------------------------------
+
+TEXTS = st.sampled_from(
+    [
+        START,
+        '{"type": "stop"}',
+        '{"type": "keepalive"}',
+        json.dumps({"type": "rename", "speaker": "S1", "name": "Diane"}),
+        json.dumps({"type": "resume", "session_id": "abc", "token": "t"}),
+        json.dumps({"type": "start", "sample_rate": 1}),
+        json.dumps({"type": "start", "sample_rate": 16000, "session": "a\ud800"}),
+        "{not json",
+        "[1, 2]",
+        '{"type": "dance"}',
+        json.dumps({"type": "x" * 3000}),
+    ]
+)
+INPUTS: st.SearchStrategy[Input] = st.one_of(
+    st.builds(TextFrame, st.one_of(TEXTS, st.text(max_size=40))),
+    st.builds(AudioFrame, st.binary(max_size=64) | st.sampled_from([b"\x00" * 5000, b"\x00\x00" * 2000])),
+    st.builds(Dropped, st.booleans()),
+    st.builds(TimerFired, st.sampled_from(["start", "idle", "wall", "grace"])),
+    st.builds(
+        StepDone, st.sampled_from([(), (FINAL,), ({"type": "speakers", "speakers": []},)]), st.booleans()
+    ),
+    st.builds(FlushDone, st.sampled_from([(), (FINAL,)])),
+    st.builds(Resumed, st.integers(0, 5)),
+    st.just(Evicted()),
+    st.just(Shutdown()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(INPUTS, max_size=40))
+def test_random_sequences_end_in_done_and_emit_nothing_after(small, inputs):
+    protocol = SessionProtocol(small, session_id="abc")
+    everything: list[Output] = []
+    now = 0.0
+    for event in inputs:
+        now += 0.25
+        was_done = protocol.done
+        outputs = protocol.receive(event, now)  # no exception escapes
+        if was_done:
+            assert outputs == []
+        everything += outputs
+    for event in (Shutdown(), FlushDone(), TimerFired("grace"), FlushDone()):  # the server's shutdown
+        everything += protocol.receive(event, now + 1)
+    assert protocol.state is State.DONE
+    assert sum(isinstance(o, Ended) for o in everything) == 1 and isinstance(everything[-1], Ended)
+    assert len(closes(everything)) <= 1
+    after_close = everything[
+        next((i for i, o in enumerate(everything) if isinstance(o, Close)), len(everything)) :
+    ]
+    assert sends(after_close) == []  # nothing is sent after the close

@@ -25,8 +25,9 @@ The tracker analyses the stream in overlapping windows of ``window_s`` seconds, 
    its recent finals.
 
 Memory is bounded: only the audio of the last window plus what is not analysed yet,
-``TIMELINE_KEEP_S`` seconds of labels, and the embeddings of ``recluster_history_s`` seconds (about
-1 KB per window and local speaker, 10 KB per window while inside the revision horizon) are kept.
+``TIMELINE_KEEP_S`` seconds of labels, and the window records of ``recluster_history_s`` seconds
+(per local speaker its 768-byte embedding and the indices of its clean frames, at most ~4 KB; per
+window inside the revision horizon also its activity, ~7 KB: about 1 MB for 300 s) are kept.
 """
 
 from __future__ import annotations

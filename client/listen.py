@@ -2,7 +2,7 @@
 
 Subscribes to ``<prefix>/sessions/<session>/#`` (every session without ``--session``), prints the
 captions live, drops the duplicates QoS 1 may deliver (captions carry ids), and writes the finals
-to ``--out`` (.srt, .vtt, .json) when it ends: on Ctrl-C, or with ``--exit-on-stop`` when the
+to ``--out`` (.srt, .vtt, .json, .rttm, .html) when it ends: on Ctrl-C, or with ``--exit-on-stop`` when the
 session's ``session_stop`` arrives. The connection survives broker restarts: it reconnects with
 backoff, and with ``--client-id`` it keeps a persistent broker session so nothing published while
 it was away is missed (when the broker keeps sessions).
@@ -91,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", help="mqtt://host:port or mqtts://host:port (default: config mqtt.url)")
     parser.add_argument("--session", help="only this session's captions (default: every session)")
     parser.add_argument(
-        "--out", type=Path, help="write the finals to this .srt, .vtt or .json file at the end"
+        "--out", type=Path, help="write the finals to this .srt, .vtt, .json, .rttm or .html file at the end"
     )
     parser.add_argument("--exit-on-stop", action="store_true", help="end when the session stops")
     parser.add_argument("--client-id", help="a fixed MQTT client id: a persistent broker session")

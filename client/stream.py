@@ -522,7 +522,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="× real time (default 1; 0: as fast as possible)",
     )
-    parser.add_argument("--out", type=Path, help="also write the captions to this .json, .srt or .vtt file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="also write the captions to this .json, .srt, .vtt, .rttm or .html file (HTML embeds the file)",
+    )
     parser.add_argument(
         "--language", help="ISO 639-1 code of the speech, or auto to detect it (default: the server's, en)"
     )
@@ -577,6 +581,7 @@ class _Source:
     sample_rate: int
     encoding: str
     channels: int
+    path: Path | None = None  # the recording, when it is a file (an HTML transcript embeds it)
 
 
 def _open_source(args: argparse.Namespace) -> _Source:
@@ -588,7 +593,7 @@ def _open_source(args: argparse.Namespace) -> _Source:
     if path == SAMPLE_ALIAS and not Path(path).exists():
         path = str(pyannote_sample().wav)
     samples = decode_file(path)
-    return _Source(iter_pcm_chunks(samples, args.chunk_ms), FILE_SAMPLE_RATE, "pcm_s16le", 1)
+    return _Source(iter_pcm_chunks(samples, args.chunk_ms), FILE_SAMPLE_RATE, "pcm_s16le", 1, Path(path))
 
 
 def _raw_stdin() -> BinaryIO:
@@ -632,20 +637,20 @@ async def _run(args: argparse.Namespace, config: Config, source: _Source, view: 
     except StreamError as exc:
         _close_view(view)
         print(f"parley: {exc}", file=sys.stderr)
-        _write_out(args.out, exc.result, partial=True)
+        _write_out(args.out, exc.result, partial=True, audio=source.path)
         return 1
     _close_view(view)
-    _write_out(args.out, result, partial=False)
+    _write_out(args.out, result, partial=False, audio=source.path)
     if not args.quiet:
         print(_summary(result, args.out), file=sys.stderr)
     return 0
 
 
-def _write_out(out: Path | None, result: StreamResult, *, partial: bool) -> None:
+def _write_out(out: Path | None, result: StreamResult, *, partial: bool, audio: Path | None = None) -> None:
     """Write the captions to ``--out`` (when given; for a failed session, only if there are some)."""
     if out is None or (partial and not result.finals):
         return
-    formats.write_finals(out, result.finals, result.speakers)
+    formats.write_finals(out, result.finals, result.speakers, audio=audio)
     if partial:
         print(f"parley: wrote the {len(result.finals)} captions received to {out}", file=sys.stderr)
 

@@ -84,6 +84,15 @@ async def test_microphone_captions_rename_and_srt_download(server, browser_page,
     srt = Path(await download.path()).read_text()
     (artifacts / "browser-transcript.srt").write_text(srt)
     assert "Diane: " in srt and " --> " in srt
+    async with page.expect_download() as download_info:
+        await page.click("#download-rttm")
+    rttm = Path(await (await download_info.value).path()).read_text()
+    (artifacts / "browser-transcript.rttm").write_text(rttm)
+    rows = [line.split() for line in rttm.splitlines()]
+    assert rows and all(len(row) == 10 and row[0] == "SPEAKER" and float(row[4]) > 0 for row in rows)
+    assert {row[7] for row in rows} >= {"S1", "S2"}  # ids, not names (RTTM fields hold no spaces)
+    starts = [float(row[3]) for row in rows]
+    assert starts == sorted(starts)
     assert not [line for line in console if line.startswith("error")], console
 
 

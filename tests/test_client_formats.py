@@ -165,3 +165,62 @@ def test_pcm_chunks_scaling_and_clipping() -> None:
 def test_pcm_chunks_refuse_stereo_arrays() -> None:
     with pytest.raises(ValueError, match="mono"):
         list(iter_pcm_chunks(np.zeros((2, 100), dtype=np.float32)))
+
+
+def test_rttm_has_one_line_per_speaker_turn_with_word_runs(finals: list[dict[str, Any]]) -> None:
+    revised = {  # a final whose words a speaker_update gave two speakers: two turns
+        **make_final(3, "S1", 70.0, 72.0, "a b"),
+        "words": [
+            {"word": "a", "start": 70.0, "end": 70.5, "speaker": "S1", "probability": 0.9},
+            {"word": "b", "start": 71.0, "end": 72.0, "speaker": "S2", "probability": 0.9},
+        ],
+    }
+    assert formats.to_rttm([revised, *finals], uri="call") == (
+        "SPEAKER call 1 0.000 1.250 <NA> <NA> S1 <NA> <NA>\n"
+        "SPEAKER call 1 61.500 0.500 <NA> <NA> S2 <NA> <NA>\n"
+        "SPEAKER call 1 70.000 0.500 <NA> <NA> S1 <NA> <NA>\n"
+        "SPEAKER call 1 71.000 1.000 <NA> <NA> S2 <NA> <NA>\n"
+    )
+
+
+def test_rttm_reads_back_as_the_same_turns(tmp_path: Path, finals: list[dict[str, Any]]) -> None:
+    from parley.bench.metrics import load_rttm
+
+    path = tmp_path / "captions.rttm"
+    formats.write_finals(path, finals)
+    turns = [(s.start, s.end, label) for s, _, label in load_rttm(path).itertracks(yield_label=True)]
+    assert turns == [(0.0, 1.25, "S1"), (61.5, 62.0, "S2")]
+
+
+def test_html_is_self_contained_with_words_names_and_audio(
+    tmp_path: Path, finals: list[dict[str, Any]]
+) -> None:
+    import base64
+    import re
+
+    audio = tmp_path / "call.wav"
+    audio.write_bytes(b"RIFF....WAVEfmt fake")
+    path = tmp_path / "call.html"
+    finals[1]["text"] = finals[1]["words"][0]["word"] = "<b>Hi</b> & bye"
+    formats.write_finals(path, finals, {"S2": "Bob"}, audio=audio)
+    page = path.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", page)  # no external assets
+    assert f'src="data:audio/wav;base64,{base64.b64encode(audio.read_bytes()).decode()}"' in page
+    assert (
+        '<span class="w" data-start="61.50" data-end="62.00">&lt;b&gt;Hi&lt;/b&gt; &amp; bye</span>' in page
+    )
+    assert "<b>Bob</b>" in page and "<b>Speaker 1</b>" in page
+    assert "01:01.5" in page
+    assert "timeupdate" in page and "currentTime" in page  # highlight while playing, click to seek
+
+
+def test_html_without_a_playable_recording_has_no_player(
+    tmp_path: Path, finals: list[dict[str, Any]]
+) -> None:
+    path = tmp_path / "call.html"
+    formats.write_finals(path, finals, audio=tmp_path / "missing.wav")
+    assert "<audio" not in path.read_text(encoding="utf-8")
+    raw = tmp_path / "call.pcm"
+    raw.write_bytes(b"\0" * 10)  # not a type browsers play
+    formats.write_finals(path, finals, audio=raw)
+    assert "<audio" not in path.read_text(encoding="utf-8")

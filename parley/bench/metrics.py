@@ -191,25 +191,11 @@ def load_rttm(path: str | Path) -> Annotation:
 
 
 def caption_turns(finals: Iterable[dict[str, Any]], offset_s: float = 0.0) -> list[tuple[float, float, str]]:
-    """Who spoke when, as captions say it: each run of words with one speaker within a final is a turn
-    (first word's start to last word's end, minus ``offset_s``). A final as first emitted has one
-    speaker for all its words, so it is one turn; a ``speaker_update`` may give its words several.
-    A final without words is one turn with its own speaker."""
-    turns: list[tuple[float, float, str]] = []
-    for final in finals:
-        words = final.get("words") or []
-        if not words:
-            turns.append((final["start"] - offset_s, final["end"] - offset_s, final.get("speaker") or "?"))
-            continue
-        run = [words[0]]
-        for word in [*words[1:], None]:
-            if word is not None and word.get("speaker") == run[-1].get("speaker"):
-                run.append(word)
-                continue
-            speaker = run[0].get("speaker") or final.get("speaker") or "?"
-            turns.append((run[0]["start"] - offset_s, run[-1]["end"] - offset_s, speaker))
-            run = [word] if word is not None else []
-    return turns
+    """Who spoke when, as captions say it (:func:`parley.client.formats.speaker_turns`: each run of
+    words with one speaker within a final is a turn; speakerless words are "?"), minus ``offset_s``."""
+    from parley.client.formats import speaker_turns
+
+    return [(start - offset_s, end - offset_s, speaker) for start, end, speaker in speaker_turns(finals, "?")]
 
 
 def annotation_from_turns(turns: Iterable[tuple[float, float, str]]) -> Annotation:

@@ -79,6 +79,7 @@ const el = {
   downloadSrt: $('download-srt'),
   downloadVtt: $('download-vtt'),
   downloadJson: $('download-json'),
+  downloadRttm: $('download-rttm'),
   scroll: $('transcript-scroll'),
   transcript: $('transcript'),
   partial: $('partial'),
@@ -120,6 +121,7 @@ function updateControls() {
   el.downloadSrt.disabled = none;
   el.downloadVtt.disabled = none;
   el.downloadJson.disabled = none;
+  el.downloadRttm.disabled = none;
 }
 
 let toastTimer = 0;
@@ -1209,6 +1211,29 @@ function toJson() {
   return JSON.stringify(list, null, 2) + '\n';
 }
 
+// Who spoke when (RTTM): one line per run of words of one speaker, on the page's clock. Speaker
+// ids of a later segment (a new server session) are prefixed with its number: they are other ids.
+function toRttm() {
+  const lines = [];
+  for (const f of state.finals) {
+    const label = (id) => (f.seg.n > 1 ? `${f.seg.n}.${id}` : id);
+    const words = Array.isArray(f.msg.words) && f.msg.words.length ? f.msg.words : null;
+    if (!words) {
+      if (f.msg.speaker) lines.push([f.start, f.end, label(f.msg.speaker)]);
+      continue;
+    }
+    let run = [words[0]];
+    for (const w of [...words.slice(1), null]) {
+      if (w && w.speaker === run[run.length - 1].speaker) { run.push(w); continue; }
+      const id = run[0].speaker || f.msg.speaker;
+      if (id) lines.push([run[0].start + f.seg.offset, run[run.length - 1].end + f.seg.offset, label(id)]);
+      run = w ? [w] : [];
+    }
+  }
+  lines.sort((a, b) => a[0] - b[0]);
+  return lines.map(([start, end, id]) => `SPEAKER parley 1 ${start.toFixed(3)} ${Math.max(end - start, 0).toFixed(3)} <NA> <NA> ${id} <NA> <NA>\n`).join('');
+}
+
 function round3(x) {
   return Math.round(x * 1000) / 1000;
 }
@@ -1228,6 +1253,7 @@ function download(filename, text, type) {
 el.downloadSrt.addEventListener('click', () => download('parley-transcript.srt', toSrt(), 'application/x-subrip;charset=utf-8'));
 el.downloadVtt.addEventListener('click', () => download('parley-transcript.vtt', toVtt(), 'text/vtt;charset=utf-8'));
 el.downloadJson.addEventListener('click', () => download('parley-transcript.json', toJson(), 'application/json;charset=utf-8'));
+el.downloadRttm.addEventListener('click', () => download('parley-transcript.rttm', toRttm(), 'text/plain;charset=utf-8'));
 
 // ---------------------------------------------------------------------------------------------
 // Wiring

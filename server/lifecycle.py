@@ -383,7 +383,8 @@ class SessionProtocol:
             return [CancelTimer("idle"), SetTimer("grace", self.config.resume.grace_s)]
         if isinstance(event, Shutdown):
             return self._flush("shutdown")
-        if isinstance(event, Refused):  # before the session was created: nothing to flush
+        if isinstance(event, Refused):  # before the session was created: nothing to flush, no ack
+            self.options = None
             return self._fatal(event.error)
         return []
 

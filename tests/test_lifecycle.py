@@ -217,6 +217,7 @@ def test_a_refused_start_ends_it_without_publishing(small):
     protocol = started(small)
     outputs = protocol.receive(Refused(ProtocolError("server_busy", "busy", True, 1013)), 0.1)
     assert closes(outputs) == [1013] and not [o for o in outputs if isinstance(o, Publish)]
+    assert "ack" not in sends(outputs)[0]  # as the server's other refusals: no session, no ack
     assert outputs[-1] == Ended("error")
 
 

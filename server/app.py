@@ -3,10 +3,13 @@
 :class:`ParleyServer` loads the models once, owns the sessions (including those whose socket
 dropped, kept for a resume), answers plain HTTP on the same port (page, ``/healthz``, ``/readyz``,
 ``/metrics``), checks bearer tokens at the handshake, serves TLS when configured, and shuts down
-gracefully. :class:`Connection` is one socket: it opens a session (``start``) or takes one over
-(``resume``), reads audio into it, and sends its events through a bounded queue, so that a client
-that stops reading is closed instead of growing the server's memory. Model inference never runs on
-the event loop, so a slow session never stalls another's socket.
+gracefully. :class:`Connection` is one socket and no session rule: it reads frames and feeds them
+to the session's :class:`~parley.server.lifecycle.SessionProtocol` (before ``start``, a protocol of
+its own), creates the session (``start``) or moves to one (``resume``) when the protocol says so,
+after the checks only the server can make (capacity, session names, resume tokens, draining), and
+sends what the protocol sends through a bounded queue, so that a client that stops reading is closed
+instead of growing the server's memory. Model inference never runs on the event loop, so a slow
+session never stalls another's socket.
 """
 
 from __future__ import annotations

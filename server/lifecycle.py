@@ -2,10 +2,13 @@
 
 :class:`SessionProtocol` has no socket, thread, clock or model: the caller feeds it typed inputs
 (a client's text or audio frame, the socket dropping, a timer firing, a pipeline step or the final
-flush done, a resume, shutdown) with the current time, and carries out the outputs it returns
-(send a message, close with a code, publish, feed audio to the pipeline, flush, start a timer).
-Start, resume, the limits, rename, shutdown and the close-code policy live here, as in the
-``websockets`` library's own sans-I/O ``protocol.py``.
+flush done, a resume, the server refusing the session, eviction, shutdown, a cut) with the current
+time, and carries out the outputs it returns (send a message, close with a code, publish, begin a
+session or take over another on ``resume``, feed audio to the pipeline, rename, flush, set or cancel
+a timer, ended). Start, resume, the limits, the rename rate, the ``ack`` interval, shutdown, the
+messages that end a session and the close-code policy live here only, as in the ``websockets``
+library's own sans-I/O ``protocol.py``; :mod:`parley.server.app` (``Connection``) and
+:mod:`parley.server.live` (``LiveSession``) are its I/O.
 
 States (see docs/protocol.md, "Lifecycle")::
 
@@ -14,7 +17,8 @@ States (see docs/protocol.md, "Lifecycle")::
        |                 | dropped   resume                             | grace / evicted / shutdown
        |                 v   |                                          |
        |               DETACHED ------------------------------------------
-       +--bad start / no start in time / dropped / shutdown / fatal error----------------------> DONE
+       +--bad start / no start in time / dropped / shutdown / fatal error / refused-------------> DONE
+    any state --cut (server closing) / failed step--> DONE
 
 Nothing is emitted once the state is ``DONE``; a resume is refused once ``FINISHING`` began.
 """

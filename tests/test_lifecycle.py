@@ -269,6 +269,14 @@ def test_speaker_updates_are_published(small):
     assert [type(o) for o in outputs] == [Publish, Send] and sends(outputs)[0]["lag"] == 0.5
 
 
+def test_the_wall_clock_limit_runs_while_detached(small):
+    protocol = started(small)
+    protocol.receive(Dropped(), 1.0)
+    assert protocol.receive(TimerFired("wall"), 5.0)[-1] == RunFlush("wall_limit")
+    outputs = protocol.receive(FlushDone(), 6.0)
+    assert sends(outputs) == [] and outputs[-1] == Ended("too_long")
+
+
 # -- random message sequences ------------------------------------------------------------------------
 
 TEXTS = st.sampled_from(

@@ -3,10 +3,13 @@
 :class:`ParleyServer` loads the models once, owns the sessions (including those whose socket
 dropped, kept for a resume), answers plain HTTP on the same port (page, ``/healthz``, ``/readyz``,
 ``/metrics``), checks bearer tokens at the handshake, serves TLS when configured, and shuts down
-gracefully. :class:`Connection` is one socket: it opens a session (``start``) or takes one over
-(``resume``), reads audio into it, and sends its events through a bounded queue, so that a client
-that stops reading is closed instead of growing the server's memory. Model inference never runs on
-the event loop, so a slow session never stalls another's socket.
+gracefully. :class:`Connection` is one socket and no session rule: it reads frames and feeds them
+to the session's :class:`~parley.server.lifecycle.SessionProtocol` (before ``start``, a protocol of
+its own), creates the session (``start``) or moves to one (``resume``) when the protocol says so,
+after the checks only the server can make (capacity, session names, resume tokens, draining), and
+sends what the protocol sends through a bounded queue, so that a client that stops reading is closed
+instead of growing the server's memory. Model inference never runs on the event loop, so a slow
+session never stalls another's socket.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -35,11 +38,33 @@ from websockets.http11 import Request, Response
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
 from parley.server import http, messages
-from parley.server.audio import PIPELINE_RATE
 from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.engine import Engine
+from parley.server.lifecycle import (
+    AudioFrame,
+    Begin,
+    CancelTimer,
+    Close,
+    Cut,
+    Dropped,
+    Evicted,
+    Input,
+    Output,
+    Refused,
+    Resumed,
+    Send,
+    SessionProtocol,
+    SetTimer,
+    Shutdown,
+    State,
+    StepDone,
+    TakeOver,
+    TextFrame,
+    TimerFired,
+    TimerKind,
+)
 from parley.server.live import LiveSession
-from parley.server.messages import stamp
+from parley.server.messages import SessionOptions, stamp
 from parley.server.metrics import CONTENT_TYPE, ServerMetrics
 from parley.server.mqtt import CaptionPublisher
 from parley.server.protocol import (
@@ -47,17 +72,11 @@ from parley.server.protocol import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
     CLOSE_POLICY,
-    CLOSE_TOO_BIG,
     CLOSE_TRY_AGAIN,
     PROTOCOL_VERSION,
-    Keepalive,
     ProtocolError,
-    Rename,
     Resume,
-    Start,
-    Stop,
     error_event,
-    parse_text,
     shown,
 )
 from parley.server.session import Session
@@ -65,8 +84,6 @@ from parley.server.session import Session
 log = logging.getLogger(__name__)
 SEND_FLUSH_TIMEOUT_S = 10.0  # at the end of a session, time for the client to read what is queued
 
-# How a connection's reading ended, and so what becomes of its session:
-Outcome = Literal["stop", "too_long", "wall_limit", "idle", "shutdown", "dropped", "left", "rejected"]
 _TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s]*")
 SECRET_HEADERS = ("authorization", "cookie", "proxy-authorization")
 
@@ -201,8 +218,9 @@ class ParleyServer:
         log.info("shutting down: finishing %d session(s) within %.0f s", len(self.sessions), deadline)
         work = {asyncio.create_task(c.shut_down()): c.session_id for c in list(self.connections)}
         for live in list(self.sessions.values()):
-            if live.connection is None:
-                work[asyncio.create_task(live.end("shutdown", flush=True))] = live.session_id
+            if live.connection not in self.connections:  # detached, or flushing after its client left
+                live.deliver(Shutdown())
+                work[asyncio.create_task(live.wait_done())] = live.session_id
         if work:
             _, late = await asyncio.wait(work, timeout=deadline)
             if late:
@@ -219,7 +237,7 @@ class ParleyServer:
             self._server.close()
             await self._server.wait_closed()
         for live in list(self.sessions.values()):
-            await live.end("server_closed")
+            live.deliver(Cut("server_closed"))
         if self.publisher is not None:
             await self.publisher.close()
         if self.executor is not None:
@@ -287,7 +305,7 @@ class ParleyServer:
                 live.client,
             )
             self.metrics.sessions_evicted.labels(reason).inc()
-            self.spawn(live.end("evicted", flush=True))
+            live.deliver(Evicted())
 
     # -- HTTP and the handshake ------------------------------------------------------------------
 
@@ -401,7 +419,10 @@ class _Close:
 
 
 class Connection:
-    """One client socket: opens or resumes a session, reads its audio, sends its events."""
+    """One client socket, a thin I/O shell: reads frames and feeds them to the session's protocol
+    (:mod:`parley.server.lifecycle`), opens (``start``) or takes over (``resume``) a session when the
+    protocol says so, after the server's own checks (capacity, names, tokens), and sends what the
+    protocol sends, through a bounded queue."""
 
     def __init__(self, server: ParleyServer, websocket: ServerConnection) -> None:
         self.server = server
@@ -410,12 +431,14 @@ class Connection:
         self.live: LiveSession | None = None
         self.client = client_address(websocket)
         self.closing = False  # no more messages are queued (closed, or closing a slow reader)
+        self.released = asyncio.Event()  # the session sends nothing more to this connection
         # JSON text waiting to be sent, bounded in messages and bytes (limits.send_queue_*) by enqueue
         self._outbox: asyncio.Queue[str | _Close] = asyncio.Queue()
         self._queued_bytes = 0
         self._sender: asyncio.Task[None] | None = None
-        self._reader: asyncio.Task[Outcome] | None = None
-        self._shutdown_requested = False
+        self._opener: asyncio.Task[LiveSession | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._opening = SessionProtocol(self.config)  # until a session is started or taken over
         self._finished = asyncio.Event()
 
     @property
@@ -478,17 +501,12 @@ class Connection:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(CLOSE_POLICY, "slow reader"), 1.0)
         self.websocket.transport.abort()  # its buffers are full: do not wait for it
+        if self._sender is not None:  # nothing can go out any more
+            self._sender.cancel()
 
-    def fail_internal(self) -> None:
-        """The session's pipeline failed (a bug): tell the client and close with 1011."""
-        if self.live is not None:
-            self.live.emit(error_event("internal", "internal server error; the session has ended", True))
-        self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
-
-    def _refuse(self, error: ProtocolError) -> None:
-        self.enqueue(stamp(error.event(), 0.0))
-        self.server.metrics.errors.labels(error.code).inc()
-        self.enqueue(_Close(error.close_code, error.message[:120]))
+    def close_after(self, code: int, reason: str) -> None:
+        """Close with ``code`` once what is queued has gone out."""
+        self.enqueue(_Close(code, reason))
 
     async def _flush_and_close(self) -> None:
         """Wait (a bounded time) for the queued messages and the close to go out."""
@@ -496,9 +514,8 @@ class Connection:
             return
         if not self.closing:  # e.g. the socket dropped: the close is immediate
             self.enqueue(_Close(CLOSE_NORMAL, ""))
-        try:
-            await asyncio.wait_for(asyncio.shield(self._sender), SEND_FLUSH_TIMEOUT_S)
-        except TimeoutError:
+        _, late = await asyncio.wait({self._sender}, timeout=SEND_FLUSH_TIMEOUT_S)
+        if late:
             self.websocket.transport.abort()
 
     # -- the connection's life -------------------------------------------------------------------
@@ -506,94 +523,115 @@ class Connection:
     async def run(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name="send")
         try:
-            live = await self._open()
+            self._opener = asyncio.create_task(self._open(), name="open")
+            try:
+                live = await self._opener
+            except asyncio.CancelledError:
+                if not self._opening.done:  # not a shutdown: this task itself is cancelled
+                    raise
+                return
             if live is None:
                 return
             self.live = live
             self._reader = asyncio.create_task(self._read(live), name=f"read-{live.session_id}")
+            released = asyncio.ensure_future(self.released.wait())
             try:
-                outcome = await self._reader
-            except asyncio.CancelledError:
-                if not self._shutdown_requested:
-                    raise
-                outcome = "shutdown"
-            await self._conclude(live, outcome)
+                await asyncio.wait({self._reader, released}, return_when=asyncio.FIRST_COMPLETED)
+                if self._reader.done():
+                    self._reader.result()  # its exception, if any
+                    await released
+            finally:
+                released.cancel()
+                if not self._reader.done():  # the session ended or finishes without reading more
+                    self._reader.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                        await self._reader
         except ConnectionClosed:
             pass
         except Exception:
             log.exception("session=%s connection failed", self.session_id)
-            self.enqueue(
-                stamp(error_event("internal", "internal server error; the session has ended", True), 0.0)
-            )
-            self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
-            if self.live is not None:
-                await self.live.end("error")
+            if self.live is not None and self.live.connection is self and not self.live.ended:
+                self.live.deliver(StepDone(failed=True))
+            else:
+                self.enqueue(
+                    stamp(error_event("internal", "internal server error; the session has ended", True), 0.0)
+                )
+                self.enqueue(_Close(CLOSE_INTERNAL, "internal error"))
         finally:
             await self._flush_and_close()
             self._sender.cancel()
             self._finished.set()
 
     async def shut_down(self) -> None:
-        """Server shutdown: stop reading, finish the session (its finals, ``done``), close."""
-        self._shutdown_requested = True
-        if self._reader is not None and not self._reader.done():
-            self._reader.cancel()
-        elif self.live is None:
-            self.enqueue(_Close(CLOSE_GOING_AWAY, "server shutting down"))
+        """Server shutdown: the protocol finishes the session (its finals, ``done``) and closes."""
+        if self._finished.is_set():
+            return
+        if self.live is not None:
+            if self.live.connection is self:
+                self.live.deliver(Shutdown())
+        else:
+            self._opening_outputs(self._opening.receive(Shutdown(), self._now()))
+            if self._opener is not None:
+                self._opener.cancel()
         await self._finished.wait()
 
-    async def _open(self) -> LiveSession | None:
-        """Read until a valid ``start`` or ``resume``; None when the connection ended instead."""
-        wait = self.config.server.max_start_wait_s
-        deadline = asyncio.get_running_loop().time() + wait
-        while True:
-            timeout = deadline - asyncio.get_running_loop().time()
-            try:
-                message = await asyncio.wait_for(self.websocket.recv(), timeout=max(timeout, 0))
-            except TimeoutError:
-                self._refuse(
-                    ProtocolError("start_timeout", f"no 'start' message within {wait} s", fatal=True)
-                )
-                return None
-            if isinstance(message, bytes):
-                error = error_event("not_started", "audio before 'start'; send a start message first", False)
-                self.enqueue(stamp(error, 0.0))
-                continue
-            try:
-                self._check_text_size(message)
-                parsed = parse_text(message, self.config)
-            except ProtocolError as error:
-                if error.fatal:
-                    self._refuse(error)
-                    return None
-                self.enqueue(stamp(error.event(), 0.0))
-                continue
-            if self.server.draining:
-                self._refuse(
-                    ProtocolError(
-                        "shutting_down", "the server is shutting down; try another", True, CLOSE_GOING_AWAY
-                    )
-                )
-                return None
-            if isinstance(parsed, Start):
-                return self._start(parsed)
-            if isinstance(parsed, Resume):
-                return self._resume(parsed)
-            if isinstance(parsed, Keepalive):
-                continue
-            what = "stop" if isinstance(parsed, Stop) else "rename"
-            self.enqueue(stamp(error_event("not_started", f"'{what}' before 'start'", False), 0.0))
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
 
-    def _check_text_size(self, text: str) -> None:
-        limit = self.config.server.max_text_bytes
-        if len(text) > limit or len(text.encode()) > limit:
-            raise ProtocolError(
-                "message_too_large",
-                f"text message of {len(text.encode())} bytes exceeds {limit}; "
-                "messages are small JSON objects",
-                fatal=True,
-                close_code=CLOSE_TOO_BIG,
+    def _opening_outputs(self, outputs: list[Output]) -> None:
+        """Carry out what the protocol says before a session exists (errors and closes)."""
+        for output in outputs:
+            if isinstance(output, Send):
+                if output.message.get("type") == "error" and output.message.get("fatal"):
+                    self.server.metrics.errors.labels(output.message["code"]).inc()
+                self.enqueue(output.message)
+            elif isinstance(output, Close):
+                self.enqueue(_Close(output.code, output.reason))
+
+    def _refuse(self, error: ProtocolError) -> None:
+        self._opening_outputs(self._opening.receive(Refused(error), self._now()))
+
+    async def _open(self) -> LiveSession | None:
+        """Read until the protocol starts a session or a ``resume`` takes one over; None when the
+        connection ended instead."""
+        protocol = self._opening
+        deadlines: dict[TimerKind, float] = {}
+        outputs = protocol.start_timers()
+        while True:
+            for index, output in enumerate(outputs):
+                if isinstance(output, SetTimer):
+                    deadlines[output.kind] = self._now() + output.seconds
+                elif isinstance(output, CancelTimer):
+                    deadlines.pop(output.kind, None)
+                elif isinstance(output, Begin):
+                    return self._start(output.options, outputs[index + 1 :])
+                elif isinstance(output, TakeOver):
+                    return self._resume(output.resume)
+            self._opening_outputs(outputs)
+            if protocol.done:
+                return None
+            event: Input
+            kind = min(deadlines, key=deadlines.__getitem__) if deadlines else None
+            timeout = max(0.0, deadlines[kind] - self._now()) if kind else None
+            try:
+                message = await asyncio.wait_for(self.websocket.recv(), timeout=timeout)
+            except TimeoutError:
+                assert kind is not None
+                event = TimerFired(kind)
+            except ConnectionClosed as closed:
+                event = Dropped(_closed_on_purpose(closed))
+            else:
+                event = AudioFrame(message) if isinstance(message, bytes) else TextFrame(message)
+            outputs = protocol.receive(event, self._now())
+
+    def _draining(self) -> bool:
+        if self.server.draining:
+            self._refuse(
+                ProtocolError(
+                    "shutting_down", "the server is shutting down; try another", True, CLOSE_GOING_AWAY
+                )
             )
+        return self.server.draining
 
     def _busy(self, others: int) -> bool:
         """At ``server.max_sessions`` connected sessions (``others`` of them are not this one's)?"""
@@ -608,9 +646,10 @@ class Connection:
         )
         return True
 
-    def _start(self, start: Start) -> LiveSession | None:
-        options = start.options
-        if self._busy(self.server.sessions_connected()):
+    def _start(self, options: SessionOptions, then: list[Output]) -> LiveSession | None:
+        """The protocol began a session (``then``: the rest of its outputs): create it, unless the
+        server cannot take it."""
+        if self._draining() or self._busy(self.server.sessions_connected()):
             return None
         if options.name is not None and any(
             live.name == options.name for live in self.server.sessions.values()
@@ -624,13 +663,15 @@ class Connection:
             )
             return None
         session = Session(self.server.engine, self.config, options, uuid.uuid4().hex[:12])
-        live = LiveSession(self.server, session)
+        live = LiveSession(self.server, session, self._opening)
         live.client = self.client
+        self.live = live
         self.server.register(live)
         live.attach(self)
         self.server.metrics.sessions_started.inc()
         self.server.metrics.sessions_active.inc()
         live.start()
+        live.execute(then)
         ready = messages.Ready(
             session_id=live.session_id,
             resume_token=live.token,
@@ -644,14 +685,16 @@ class Connection:
             asr_model=session.transcriber.model_name,
             max_message_bytes=self.config.server.max_message_bytes,
         )
-        live.emit(ready.wire())
+        live.events(ready.wire())
         log.info("session=%s started: %s", live.session_id, options)
         live.publish("session_start", stamp(messages.SessionStart(dataclasses.asdict(options)).wire(), 0.0))
         return live
 
     def _resume(self, resume: Resume) -> LiveSession | None:
+        if self._draining():
+            return None
         live = self.server.sessions.get(resume.session_id)
-        if live is None or live.ending or live.failed or not live.token_matches(resume.token):
+        if live is None or live.ending or not live.token_matches(resume.token):
             self.server.metrics.sessions_refused.labels("resume").inc()
             grace = self.config.resume.grace_s
             self._refuse(
@@ -667,16 +710,18 @@ class Connection:
         if self._busy(self.server.sessions_connected() - (live.connection is not None)):
             return None
         previous = live.connection
-        live.attach(self)  # from here on, the session's events come to this connection
         if previous is not None:  # its socket is dead but the server has not noticed yet
+            live.detach(previous, limit=False)
             previous.closing = True
             previous.websocket.transport.abort()
+        live.attach(self)  # from here on, the session's messages come to this connection
+        self.live = live
         finals, complete = live.replay_after(resume.last_final_id)
-        live.emit(messages.Resumed(live.session_id, live.session.finals_sent, len(finals)).wire())
+        live.deliver(Resumed(resume.last_final_id, len(finals)))
         for final in finals:
             self.enqueue(final)
         if not complete:
-            live.emit(
+            live.events(
                 error_event(
                     "replay_incomplete",
                     f"finals after {resume.last_final_id} are no longer all kept "
@@ -684,7 +729,7 @@ class Connection:
                     False,
                 )
             )
-        live.emit(live.session.roster())
+        live.events(live.session.roster())
         self.server.metrics.sessions_resumed.inc()
         log.info(
             "session=%s resumed: %d finals replayed, audio acknowledged to sample %d",
@@ -694,129 +739,30 @@ class Connection:
         )
         return live
 
-    async def _read(self, live: LiveSession) -> Outcome:
-        """Feed the session until the client stops, leaves, goes quiet or hits a limit."""
-        limits = self.config.limits
-        frame_limit = self.config.server.max_message_bytes
-        max_samples = int(limits.max_session_s * live.session.options.sample_rate)
-        loop = asyncio.get_running_loop()
-        wall_deadline = live.started_at + limits.max_session_wall_s
-        while True:
-            remaining = wall_deadline - loop.time()
-            if remaining <= 0:
-                return "wall_limit"
+    async def _read(self, live: LiveSession) -> None:
+        """Feed the session's protocol the client's frames while it streams to this connection."""
+        while live.connection is self and live.protocol.state is State.STREAMING:
             try:
-                message = await asyncio.wait_for(self.websocket.recv(), min(limits.idle_timeout_s, remaining))
-            except TimeoutError:
-                return "wall_limit" if loop.time() >= wall_deadline else "idle"
+                message = await self.websocket.recv()
             except ConnectionClosed as closed:
-                if closed.rcvd is not None and closed.rcvd.code in (CLOSE_NORMAL, CLOSE_GOING_AWAY):
-                    return "left"  # the client closed on purpose
-                return "dropped"  # no close frame, or an error: the network, most likely
-            if live.ended:
-                return "rejected"
-            if isinstance(message, bytes):
-                if len(message) > frame_limit:
-                    self._refuse(
-                        ProtocolError(
-                            "frame_too_large",
-                            f"audio frame of {len(message)} bytes exceeds {frame_limit}; "
-                            "send smaller frames (e.g. 100 ms each)",
-                            fatal=True,
-                            close_code=CLOSE_TOO_BIG,
-                        )
-                    )
-                    return "rejected"
-                allowed = (max_samples - live.session.ack) * live.session.decoder.frame_bytes
-                live.receive_audio(message[: max(0, allowed)])
-                live.maybe_ack()
-                await live.keep_up()
-                if live.failed is not None or live.ended:  # it failed (or ended) while this waited
-                    return "rejected"
-                if len(message) > allowed:  # audio past the limit was cut off
-                    return "too_long"
-                continue
-            try:
-                self._check_text_size(message)
-                parsed = parse_text(message, self.config, started=True)
-            except ProtocolError as error:
-                live.emit(error.event())
-                if error.fatal:
-                    self.enqueue(_Close(error.close_code, error.message[:120]))
-                    return "rejected"
-                continue
-            if isinstance(parsed, Stop):
-                return "stop"
-            if isinstance(parsed, Rename):
-                if live.allow_rename():
-                    self._rename(live, parsed)
+                if _closed_on_purpose(closed):
+                    if live.connection is self:
+                        live.deliver(Dropped(clean=True))
                 else:
-                    rate, burst = limits.renames_per_s, limits.rename_burst
-                    text = (
-                        f"too many renames: at most {rate:g} per second (burst {burst}); this one was ignored"
-                    )
-                    live.emit(error_event("rate_limited", text, False))
-            elif not isinstance(parsed, Keepalive):
-                live.emit(error_event("already_started", "this session has already started", False))
+                    live.detach(self)
+                return
+            if live.connection is not self:
+                return
+            if isinstance(message, bytes):
+                live.deliver(AudioFrame(message))
+                await live.keep_up()
+            else:
+                live.deliver(TextFrame(message))
 
-    def _rename(self, live: LiveSession, rename: Rename) -> None:
-        names = live.session.speaker_ids()
-        if rename.speaker not in names:
-            known = ", ".join(names) or "none yet"
-            live.emit(
-                error_event("unknown_speaker", f"no speaker {rename.speaker!r} (known: {known})", False)
-            )
-            return
-        live.emit(live.session.rename_speaker(rename.speaker, rename.name))
 
-    async def _conclude(self, live: LiveSession, outcome: Outcome) -> None:
-        """What becomes of the session once reading has ended."""
-        if live.failed is not None or live.ended:
-            await live.end("error")
-            return
-        if outcome == "dropped":
-            live.detach(self)
-            return
-        if outcome in ("left", "rejected"):  # flushed to the bus in the background: the slot is free now
-            self.server.spawn(live.end("client_gone" if outcome == "left" else "error", flush=True))
-            return
-        await live.finish()
-        close_code, close_reason = CLOSE_NORMAL, "done"
-        if outcome == "too_long":
-            limit = self.config.limits.max_session_s
-            live.emit(
-                error_event(
-                    "session_too_long", f"the session reached its limit of {limit:.0f} s of audio", True
-                )
-            )
-        elif outcome == "wall_limit":
-            limit = self.config.limits.max_session_wall_s
-            live.emit(
-                error_event(
-                    "session_too_long",
-                    f"the session reached its limit of {limit:.0f} s of wall-clock time",
-                    True,
-                )
-            )
-            outcome = "too_long"
-        elif outcome == "idle":
-            idle = self.config.limits.idle_timeout_s
-            live.emit(
-                error_event(
-                    "idle_timeout",
-                    f'no audio and no message for {idle:.0f} s; send audio or {{"type": "keepalive"}}',
-                    True,
-                )
-            )
-            close_code, close_reason = CLOSE_POLICY, "idle timeout"
-        elif outcome == "shutdown":
-            close_code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
-        if outcome != "idle":
-            duration = round(live.session.received / PIPELINE_RATE, 3)
-            reason = None if outcome == "stop" else outcome
-            live.emit(messages.Done(live.session.finals_sent, duration, reason).wire())
-        self.enqueue(_Close(close_code, close_reason))
-        await live.end({"stop": "done"}.get(outcome, outcome))
+def _closed_on_purpose(closed: ConnectionClosed) -> bool:
+    """The client closed the socket itself (1000/1001), rather than the network dropping it."""
+    return closed.rcvd is not None and closed.rcvd.code in (CLOSE_NORMAL, CLOSE_GOING_AWAY)
 
 
 def _ssl_context(config: Config) -> ssl.SSLContext | None:

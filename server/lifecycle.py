@@ -2,10 +2,13 @@
 
 :class:`SessionProtocol` has no socket, thread, clock or model: the caller feeds it typed inputs
 (a client's text or audio frame, the socket dropping, a timer firing, a pipeline step or the final
-flush done, a resume, shutdown) with the current time, and carries out the outputs it returns
-(send a message, close with a code, publish, feed audio to the pipeline, flush, start a timer).
-Start, resume, the limits, rename, shutdown and the close-code policy live here, as in the
-``websockets`` library's own sans-I/O ``protocol.py``.
+flush done, a resume, the server refusing the session, eviction, shutdown, a cut) with the current
+time, and carries out the outputs it returns (send a message, close with a code, publish, begin a
+session or take over another on ``resume``, feed audio to the pipeline, rename, flush, set or cancel
+a timer, ended). Start, resume, the limits, the rename rate, the ``ack`` interval, shutdown, the
+messages that end a session and the close-code policy live here only, as in the ``websockets``
+library's own sans-I/O ``protocol.py``; :mod:`parley.server.app` (``Connection``) and
+:mod:`parley.server.live` (``LiveSession``) are its I/O.
 
 States (see docs/protocol.md, "Lifecycle")::
 
@@ -14,7 +17,8 @@ States (see docs/protocol.md, "Lifecycle")::
        |                 | dropped   resume                             | grace / evicted / shutdown
        |                 v   |                                          |
        |               DETACHED ------------------------------------------
-       +--bad start / no start in time / dropped / shutdown / fatal error----------------------> DONE
+       +--bad start / no start in time / dropped / shutdown / fatal error / refused-------------> DONE
+    any state --cut (server closing) / failed step--> DONE
 
 Nothing is emitted once the state is ``DONE``; a resume is refused once ``FINISHING`` began.
 """
@@ -27,6 +31,7 @@ from typing import Literal
 
 from parley.config import Config
 from parley.server import messages
+from parley.server.audio import ENCODINGS
 from parley.server.messages import SessionOptions, Wire
 from parley.server.protocol import (
     CLOSE_GOING_AWAY,
@@ -53,7 +58,11 @@ class State(enum.Enum):
 
 
 TimerKind = Literal["start", "idle", "wall", "grace"]
-EndReason = Literal["stop", "too_long", "wall_limit", "idle", "shutdown", "expired", "evicted", "error"]
+EndReason = Literal[
+    "stop", "too_long", "wall_limit", "idle", "shutdown", "expired", "evicted", "error", "client_gone"
+]
+# the reason an end is published (``session_stop``) and logged under, where it differs from its cause
+ENDED_AS = {"stop": "done", "wall_limit": "too_long"}
 
 
 # -- inputs ------------------------------------------------------------------------------------------
@@ -83,24 +92,45 @@ class TimerFired:
 
 @dataclass(frozen=True)
 class StepDone:
-    """A pipeline step returned ``events`` (or raised: ``failed``)."""
+    """A pipeline step (or the session: ``ready``, a rename's roster) returned ``events``, or a step
+    raised (``failed``). ``lag``: seconds of audio received but not processed yet, stamped on them."""
 
     events: tuple[Wire, ...] = ()
     failed: bool = False
+    lag: float = 0.0
 
 
 @dataclass(frozen=True)
 class FlushDone:
-    """The final flush (end of audio, last finals) returned ``events``."""
+    """The final flush (end of audio, last finals) returned ``events``. ``duration``: seconds of audio
+    the pipeline heard (``done.duration``); None: the samples received at the client's rate."""
 
     events: tuple[Wire, ...] = ()
+    duration: float | None = None
+    lag: float = 0.0
 
 
 @dataclass(frozen=True)
 class Resumed:
-    """A new connection presented this session's id and token (checked by the server)."""
+    """A new connection presented this session's id and token (checked by the server), which replays
+    ``replayed`` finals after the ``resumed`` message."""
 
     last_final_id: int = 0
+    replayed: int = 0
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The server cannot take the session it was asked for (busy, name taken, bad resume, draining)."""
+
+    error: ProtocolError
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The server is closing now (a shutdown deadline passed): the session ends without a flush."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -113,7 +143,19 @@ class Shutdown:
     """The server is shutting down: finish what was received, then close 1001."""
 
 
-Input = TextFrame | AudioFrame | Dropped | TimerFired | StepDone | FlushDone | Resumed | Evicted | Shutdown
+Input = (
+    TextFrame
+    | AudioFrame
+    | Dropped
+    | TimerFired
+    | StepDone
+    | FlushDone
+    | Resumed
+    | Evicted
+    | Shutdown
+    | Refused
+    | Cut
+)
 
 
 # -- outputs -----------------------------------------------------------------------------------------
@@ -140,6 +182,13 @@ class Begin:
     """Create the pipeline for these options (the server then sends `ready`)."""
 
     options: SessionOptions
+
+
+@dataclass(frozen=True)
+class TakeOver:
+    """A ``resume``: the server checks it and moves this connection to that session (or refuses)."""
+
+    resume: Resume
 
 
 @dataclass(frozen=True)
@@ -176,8 +225,21 @@ class Ended:
     reason: str
 
 
-Output = Send | Close | Publish | Begin | Feed | RenameSpeaker | RunFlush | SetTimer | CancelTimer | Ended
-PUBLISHED = ("final", "speakers", "partial")
+Output = (
+    Send
+    | Close
+    | Publish
+    | Begin
+    | TakeOver
+    | Feed
+    | RenameSpeaker
+    | RunFlush
+    | SetTimer
+    | CancelTimer
+    | Ended
+)
+# published on the bus (speaker_update with the finals it revises)
+PUBLISHED = ("final", "speaker_update", "speakers", "partial")
 
 
 @dataclass
@@ -196,6 +258,8 @@ class SessionProtocol:
     _end: EndReason | None = None
     _renames: float = field(default=0.0)
     _renamed_at: float = 0.0
+    _acked: int = 0  # ``ack`` of the last message that carried one
+    _lag: float = 0.0  # of the events being stamped
 
     def __post_init__(self) -> None:
         self._renames = float(self.config.limits.rename_burst)
@@ -213,6 +277,8 @@ class SessionProtocol:
         self.now = now
         if self.state is State.DONE:
             return []
+        if isinstance(event, Cut):
+            return self._cut(event.reason)
         handler = {
             State.OPENING: self._opening,
             State.STREAMING: self._streaming,
@@ -233,6 +299,8 @@ class SessionProtocol:
             return self._finish_now("client_gone")
         if isinstance(event, Shutdown):
             return [Close(CLOSE_GOING_AWAY, "server shutting down"), *self._finish_now("shutdown")]
+        if isinstance(event, Refused):
+            return self._fatal(event.error)
         if not isinstance(event, TextFrame):
             return []
         try:
@@ -250,7 +318,7 @@ class SessionProtocol:
                 SetTimer("wall", limits.max_session_wall_s),
             ]
         if isinstance(parsed, Resume):
-            return []  # another session's resume: the server takes this connection over to it
+            return [TakeOver(parsed)]  # another session's: the server moves this connection to it
         if isinstance(parsed, Keepalive):
             return []
         what = "stop" if isinstance(parsed, Stop) else "rename"
@@ -263,18 +331,22 @@ class SessionProtocol:
             if len(event.data) > frame_limit:
                 error = ProtocolError(
                     "frame_too_large",
-                    f"audio frame of {len(event.data)} bytes exceeds {frame_limit}; send smaller frames",
+                    f"audio frame of {len(event.data)} bytes exceeds {frame_limit}; "
+                    "send smaller frames (e.g. 100 ms each)",
                     True,
                     CLOSE_TOO_BIG,
                 )
                 return [*self._fatal_send(error), *self._flush("error", attached=False)]
             assert self.options is not None
-            frame_bytes = self.options.channels * (2 if self.options.encoding == "pcm_s16le" else 4)
+            frame_bytes = self.options.channels * ENCODINGS[self.options.encoding].itemsize
             allowed = int(limits.max_session_s * self.options.sample_rate) - self.samples
             data = event.data[: max(0, allowed * frame_bytes - self._partial_bytes)]
             whole, self._partial_bytes = divmod(self._partial_bytes + len(data), frame_bytes)
             self.samples += whole
             outputs: list[Output] = [SetTimer("idle", limits.idle_timeout_s)]
+            interval = self.config.resume.ack_interval_s * self.options.sample_rate
+            if self.samples - self._acked >= interval and self.attached:
+                outputs.append(Send(self._stamp(messages.Ack().wire())))
             if data:
                 outputs.append(Feed(data))
             if len(data) < len(event.data):
@@ -308,12 +380,16 @@ class SessionProtocol:
         if isinstance(event, StepDone):
             return self._step(event)
         if isinstance(event, Dropped):
+            self._partial_bytes = 0  # the bytes of an incomplete sample are resent after a resume
             if event.clean:
-                return self._flush("stop", attached=False)
+                return self._flush("client_gone", attached=False)
             self.state, self.attached = State.DETACHED, False
             return [CancelTimer("idle"), SetTimer("grace", self.config.resume.grace_s)]
         if isinstance(event, Shutdown):
             return self._flush("shutdown")
+        if isinstance(event, Refused):  # before the session was created: nothing to flush, no ack
+            self.options = None
+            return self._fatal(event.error)
         return []
 
     def _detached(self, event: Input) -> list[Output]:
@@ -322,7 +398,7 @@ class SessionProtocol:
             return [
                 CancelTimer("grace"),
                 SetTimer("idle", self.config.limits.idle_timeout_s),
-                Send(self._stamp(messages.Resumed(self.session_id, self.finals, 0).wire())),
+                Send(self._stamp(messages.Resumed(self.session_id, self.finals, event.replayed).wire())),
             ]
         if isinstance(event, TimerFired) and event.kind == "grace":
             return self._flush("expired", attached=False)
@@ -343,7 +419,8 @@ class SessionProtocol:
             self.attached = False
             return []
         if isinstance(event, FlushDone):
-            return self._conclude(event.events)
+            self._lag = event.lag
+            return self._conclude(event.events, event.duration)
         return []  # client input after its end, timers, resumes (refused by the server): nothing
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -351,9 +428,10 @@ class SessionProtocol:
     def _parse(self, text: str, started: bool) -> object:
         limit = self.config.server.max_text_bytes
         if len(text) > limit or len(text.encode(errors="surrogatepass")) > limit:
+            size = len(text.encode(errors="surrogatepass"))
             raise ProtocolError(
                 "message_too_large",
-                f"text message over {limit} bytes; messages are small JSON objects",
+                f"text message of {size} bytes exceeds {limit}; messages are small JSON objects",
                 True,
                 CLOSE_TOO_BIG,
             )
@@ -370,7 +448,10 @@ class SessionProtocol:
         return True
 
     def _stamp(self, message: Wire) -> Wire:
-        return messages.stamp(message, 0.0, self.samples if self.options else None)
+        if self.options is None:
+            return messages.stamp(message, 0.0)
+        self._acked = self.samples
+        return messages.stamp(message, self._lag, self.samples)
 
     def _error(self, code: str, text: str, fatal: bool) -> Send:
         return Send(self._stamp(messages.error_event(code, text, fatal)))
@@ -393,6 +474,7 @@ class SessionProtocol:
         return [CancelTimer("idle"), CancelTimer("wall"), CancelTimer("grace"), RunFlush(reason)]
 
     def _step(self, event: StepDone) -> list[Output]:
+        self._lag = event.lag
         if event.failed:
             outputs: list[Output] = []
             if self.attached:
@@ -400,8 +482,15 @@ class SessionProtocol:
                     self._error("internal", "internal server error; the session has ended", True),
                     Close(CLOSE_INTERNAL, "internal error"),
                 ]
-            return outputs + self._finish_now("error")
+            return outputs + self._cut("error")
         return self._events(event.events)
+
+    def _cut(self, reason: str) -> list[Output]:
+        """Ended without a flush: published (a session that began), then DONE."""
+        outputs: list[Output] = []
+        if self.options is not None:
+            outputs.append(Publish(messages.stamp(messages.SessionStop(reason, self.finals).wire(), 0.0)))
+        return outputs + self._finish_now(reason)
 
     def _events(self, events: tuple[Wire, ...]) -> list[Output]:
         outputs: list[Output] = []
@@ -415,7 +504,7 @@ class SessionProtocol:
                 outputs.append(Send(message))
         return outputs
 
-    def _conclude(self, events: tuple[Wire, ...]) -> list[Output]:
+    def _conclude(self, events: tuple[Wire, ...], duration: float | None = None) -> list[Output]:
         """The flush is done: last finals, the limit's error, `done`, the close; then DONE."""
         reason = self._end or "stop"
         outputs = self._events(events)
@@ -438,10 +527,10 @@ class SessionProtocol:
         if reason != "idle":
             done_reason = {"stop": None, "wall_limit": "too_long"}.get(reason, reason)
             assert self.options is not None
-            duration = round(self.samples / self.options.sample_rate, 3)
-            closing.append(messages.Done(self.finals, duration, done_reason).wire())
+            if duration is None:
+                duration = self.samples / self.options.sample_rate
+            closing.append(messages.Done(self.finals, round(duration, 3), done_reason).wire())
         if self.attached:
             outputs += [Send(self._stamp(message)) for message in closing]
             outputs.append(Close(code, close_reason))
-        outputs.append(Publish(self._stamp(messages.SessionStop(reason, self.finals).wire())))
-        return outputs + self._finish_now({"stop": "done"}.get(reason, reason))
+        return outputs + self._cut(ENDED_AS.get(reason, reason))

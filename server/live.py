@@ -1,19 +1,19 @@
 """A session as the server hosts it: it outlives its socket, so that a client can resume it.
 
-:class:`LiveSession` owns one :class:`~parley.server.session.Session`, the task that steps it in
-the shared inference pool, and the record a resume needs: the finals produced (for replay) and the
-audio acknowledged. A :class:`~parley.server.app.Connection` attaches to it (after ``start`` or
-``resume``) and detaches when its socket drops; meanwhile the session goes on processing the audio
-it holds, keeps its finals, and is ended once ``resume.grace_s`` passes without a resume.
+:class:`LiveSession` is the I/O around one session's rules (:class:`~parley.server.lifecycle.
+SessionProtocol`): it feeds the protocol its inputs (:meth:`LiveSession.deliver`) and carries out the
+outputs, with no rule of its own: it sends to the attached :class:`~parley.server.app.Connection`,
+closes it, publishes on MQTT, feeds audio to the :class:`~parley.server.session.Session` and steps it
+in the shared inference pool, runs the final flush, and runs the protocol's timers. It also keeps what
+a resume replays (the last finals, revised in place by ``speaker_update``) and the metrics.
 
-Every event goes through :meth:`LiveSession.emit`: the finals log, the metrics, the MQTT bus, then
-the attached connection (if any), in that order, so nothing a client could miss is lost.
+While no connection is attached the session goes on processing the audio it holds and keeps its
+finals; the protocol ends it once ``resume.grace_s`` passes without a resume.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import secrets
@@ -23,61 +23,75 @@ from typing import TYPE_CHECKING, Any
 from parley.client.formats import apply_speaker_update
 from parley.server import messages
 from parley.server.audio import PIPELINE_RATE
+from parley.server.lifecycle import (
+    CancelTimer,
+    Close,
+    Dropped,
+    Ended,
+    Feed,
+    FlushDone,
+    Input,
+    Output,
+    Publish,
+    RenameSpeaker,
+    RunFlush,
+    Send,
+    SessionProtocol,
+    SetTimer,
+    State,
+    StepDone,
+    TimerFired,
+    TimerKind,
+)
 from parley.server.session import Event, Session
 
 if TYPE_CHECKING:
     from parley.server.app import Connection, ParleyServer
 
 log = logging.getLogger(__name__)
-# speaker_update goes with the finals it revises (subscribers apply it by the final's id)
+# MQTT topics: speaker_update goes with the finals it revises (subscribers apply it by the final's id)
 PUBLISHED = {"final": "captions", "speaker_update": "captions", "speakers": "speakers", "partial": "partials"}
 SESSION_EVENTS = ("session_start", "session_stop")  # published on <prefix>/sessions/<name>/events
 
 
 class LiveSession:
-    """One hosted session: processing, finals log, attach/detach, expiry."""
+    """One hosted session: its protocol's I/O, processing, finals log, attach/detach."""
 
-    def __init__(self, server: ParleyServer, session: Session) -> None:
+    def __init__(self, server: ParleyServer, session: Session, protocol: SessionProtocol) -> None:
         self.server = server
         self.config = server.config
         self.session = session
         self.session_id = session.session_id
+        self.protocol = protocol
+        protocol.session_id = self.session_id
         self.token = secrets.token_urlsafe(24)
         self.finals_log: deque[dict[str, Any]] = deque(maxlen=max(1, self.config.resume.replay_finals))
         self.connection: Connection | None = None
         self.detached_since: float | None = None  # loop time of the drop, while detached
-        self.ended = False
-        self.ending = False  # its last flush or its end has begun: it can no longer be resumed
         self.end_reason: str | None = None
         self.client = ""  # address of the client that started it (its detached sessions are capped)
-        self.started_at = asyncio.get_running_loop().time()  # loop time (limits.max_session_wall_s)
-        self._rename_tokens = float(self.config.limits.rename_burst)
-        self._rename_at = self.started_at
-        self.failed: BaseException | None = None  # the processor's exception, if it failed
+        self.finished = asyncio.Event()  # set when the protocol is DONE
+        self._loop = asyncio.get_running_loop()
+        self._timers: dict[TimerKind, asyncio.TimerHandle] = {}
         self._work = asyncio.Event()  # new audio, or the end of the stream
         self._progress = asyncio.Event()  # the processor consumed audio (releases back-pressure)
         self._stopping = False
-        self._ack_sent = 0  # `ack` of the last message that carried one
-        self._expiry: asyncio.Task[None] | None = None
         self._processor: asyncio.Task[None] | None = None
-        self._finished = False
+        self._flusher: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
         """The client's name for the session (MQTT topics), else its id."""
         return self.session.options.name or self.session_id
 
-    def allow_rename(self) -> bool:
-        """Token bucket of ``limits.renames_per_s`` (burst ``limits.rename_burst``): may one more go?"""
-        limits = self.config.limits
-        now = asyncio.get_running_loop().time()
-        refill = (now - self._rename_at) * limits.renames_per_s
-        self._rename_tokens = min(float(limits.rename_burst), self._rename_tokens + refill)
-        self._rename_at = now
-        if self._rename_tokens < 1.0:
-            return False
-        self._rename_tokens -= 1.0
-        return True
+    @property
+    def ending(self) -> bool:
+        """Its last flush or its end has begun: it can no longer be resumed."""
+        return self.protocol.state in (State.FINISHING, State.DONE)
+
+    @property
+    def ended(self) -> bool:
+        return self.protocol.done
 
     def token_matches(self, token: str) -> bool:
         return hmac.compare_digest(token.encode(), self.token.encode())
@@ -85,12 +99,57 @@ class LiveSession:
     def start(self) -> None:
         self._processor = asyncio.create_task(self._process(), name=f"process-{self.session_id}")
 
-    # -- events out ------------------------------------------------------------------------------
+    # -- the protocol's inputs and outputs -------------------------------------------------------
 
-    def emit(self, event: Event) -> None:
-        """Record, count, publish and send one event (``lag`` and ``ack`` added)."""
-        message = messages.stamp(event, self.session.lag, self.session.ack)
-        self._ack_sent = self.session.ack
+    def deliver(self, event: Input) -> None:
+        """Feed one input to the session's protocol and carry out what it returns."""
+        self.execute(self.protocol.receive(event, self._loop.time()))
+
+    def events(self, *events: Event) -> None:
+        """Messages of the session itself (``ready``, a rename's roster, a replay's gap) to deliver."""
+        self.deliver(StepDone(tuple(events), lag=self.session.lag))
+
+    def execute(self, outputs: list[Output]) -> None:
+        for output in outputs:
+            if isinstance(output, Send):
+                self._send(output.message)
+            elif isinstance(output, Publish):
+                self._record(output.message)
+                self.publish(output.message["type"], output.message)
+            elif isinstance(output, Close):
+                if self.connection is not None:
+                    self.connection.close_after(output.code, output.reason)
+            elif isinstance(output, Feed):
+                self.receive_audio(output.data)
+            elif isinstance(output, RenameSpeaker):
+                self._rename(output.speaker, output.name)
+            elif isinstance(output, RunFlush):
+                self._flusher = asyncio.create_task(self._flush(), name=f"flush-{self.session_id}")
+            elif isinstance(output, SetTimer):
+                self._cancel_timer(output.kind)
+                self._timers[output.kind] = self._loop.call_later(
+                    output.seconds, self.deliver, TimerFired(output.kind)
+                )
+            elif isinstance(output, CancelTimer):
+                self._cancel_timer(output.kind)
+            elif isinstance(output, Ended):
+                self._ended(output.reason)
+        if self.connection is not None and (self.protocol.done or not self.protocol.attached):
+            self.connection.released.set()  # nothing more goes to this connection
+
+    def _cancel_timer(self, kind: TimerKind) -> None:
+        timer = self._timers.pop(kind, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "error":
+            self.server.metrics.errors.labels(message["code"]).inc()
+        if self.connection is not None:
+            self.connection.enqueue(message)
+
+    def _record(self, message: dict[str, Any]) -> None:
+        """Keep what a resume replays, and count it."""
         kind = message["type"]
         metrics = self.server.metrics
         if kind == "final":
@@ -102,12 +161,6 @@ class LiveSession:
                 if final["id"] == message["id"]:
                     self.finals_log[index] = apply_speaker_update(final, message)
             metrics.speaker_updates.inc()
-        elif kind == "error":
-            metrics.errors.labels(message["code"]).inc()
-        metrics.lag.labels(self.session_id).set(self.session.lag)
-        self.publish(kind, message)
-        if self.connection is not None:
-            self.connection.enqueue(message)
 
     def publish(self, kind: str, message: dict[str, Any]) -> None:
         publisher = self.server.publisher
@@ -117,11 +170,15 @@ class LiveSession:
         payload = {**message, "session": self.name, "session_id": self.session_id}
         publisher.publish(self.name, topic or "events", payload)
 
-    def maybe_ack(self) -> None:
-        """An ``ack`` message when no message carried one for ``resume.ack_interval_s`` of audio."""
-        interval = self.config.resume.ack_interval_s * self.session.options.sample_rate
-        if self.session.ack - self._ack_sent >= interval:
-            self.emit(messages.Ack().wire())
+    def _rename(self, speaker: str, name: str) -> None:
+        names = self.session.speaker_ids()
+        if speaker not in names:
+            known = ", ".join(names) or "none yet"
+            self.events(
+                messages.error_event("unknown_speaker", f"no speaker {speaker!r} (known: {known})", False)
+            )
+            return
+        self.events(self.session.rename_speaker(speaker, name))
 
     # -- audio in --------------------------------------------------------------------------------
 
@@ -133,111 +190,100 @@ class LiveSession:
 
     async def keep_up(self) -> None:
         """Back-pressure: return once less than ``audio.max_lag_s`` of audio waits for processing."""
-        while self.session.lag > self.config.audio.max_lag_s and not self.ended and self.failed is None:
+        while self.session.lag > self.config.audio.max_lag_s and not self.ended:
             self._progress.clear()
             await self._progress.wait()
 
     # -- processing ------------------------------------------------------------------------------
 
     async def _process(self) -> None:
-        """Step the session in the inference pool while audio waits; emit its events."""
-        loop = asyncio.get_running_loop()
+        """Step the session in the inference pool while audio waits; deliver its events."""
         try:
             while True:
                 await self._work.wait()
                 self._work.clear()
                 while self.session.has_pending:
-                    events = await loop.run_in_executor(self.server.executor, self.session.step)
+                    events = await self._loop.run_in_executor(self.server.executor, self.session.step)
                     self._progress.set()
-                    for event in events:
-                        self.emit(event)
+                    self.server.metrics.lag.labels(self.session_id).set(self.session.lag)
+                    if events:
+                        self.deliver(StepDone(tuple(events), lag=self.session.lag))
                 if self._stopping:
                     return
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
+        except Exception:
             log.exception("session=%s failed", self.session_id)
-            self.failed = exc
             self._progress.set()
-            if self.connection is not None:
-                self.connection.fail_internal()
-            else:
-                self.server.spawn(self.end("error"))
+            self.deliver(StepDone(failed=True))
 
-    async def finish(self) -> None:
-        """End of audio: process everything held, close the open utterance, emit the last finals."""
-        if self._finished or self.failed is not None:
-            return
-        self._finished = True
-        self.ending = True
+    async def _flush(self) -> None:
+        """End of audio: process everything held, close the open utterance, deliver the last finals."""
         self.session.end_of_audio()
         self._stopping = True
         self._work.set()
         if self._processor is not None:  # wait, without cancelling it if this task is cancelled
             await asyncio.wait({self._processor})
-        loop = asyncio.get_running_loop()
-        for event in await loop.run_in_executor(self.server.executor, self.session.finish):
-            self.emit(event)
+        if self.ended:  # it failed meanwhile
+            return
+        try:
+            events = await self._loop.run_in_executor(self.server.executor, self.session.finish)
+        except Exception:
+            log.exception("session=%s failed in its final flush", self.session_id)
+            self.deliver(StepDone(failed=True))
+            return
+        duration = self.session.received / PIPELINE_RATE
+        self.deliver(FlushDone(tuple(events), duration=duration, lag=self.session.lag))
+
+    async def wait_done(self) -> None:
+        await self.finished.wait()
 
     # -- sockets ---------------------------------------------------------------------------------
 
     def attach(self, connection: Connection) -> None:
-        if self._expiry is not None:
-            self._expiry.cancel()
-            self._expiry = None
         if self.detached_since is not None:
             self.server.metrics.sessions_detached.dec()
             self.server.metrics.sessions_active.inc()
         self.detached_since = None
         self.connection = connection
 
-    def detach(self, connection: Connection) -> None:
-        """``connection``'s socket dropped: keep the session for ``resume.grace_s``."""
+    def detach(self, connection: Connection, limit: bool = True) -> None:
+        """``connection``'s socket dropped without a close: the protocol keeps the session for a resume
+        (``limit``: then apply the server's caps on dropped sessions)."""
         if self.connection is not connection or self.ended:
             return  # a newer connection has taken over already
+        self.deliver(Dropped())
+        connection.released.set()
+        if self.protocol.state is not State.DETACHED:
+            return
         self.connection = None
         self.session.detach()
-        self.detached_since = asyncio.get_running_loop().time()
+        self.detached_since = self._loop.time()
         self.server.metrics.sessions_active.dec()
         self.server.metrics.sessions_detached.inc()
         grace = self.config.resume.grace_s
         log.info("session=%s detached: kept %.0f s for a resume", self.session_id, grace)
-        self._expiry = asyncio.create_task(self._expire_after(grace), name=f"expire-{self.session_id}")
-        self.server.limit_detached()
+        if limit:
+            self.server.limit_detached()
 
-    async def _expire_after(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-        log.info("session=%s expired: no resume within %.0f s", self.session_id, seconds)
-        await self.end("expired", flush=True)
-
-    async def end(self, reason: str, flush: bool = False) -> None:
-        """Drop the session for good (after flushing its finals to the log and bus, if asked)."""
-        if self.ended:
-            return
-        self.ending = True
-        if flush:
-            with contextlib.suppress(Exception):
-                await self.finish()
-        if self.ended:
-            return
-        self.ended = True
+    def _ended(self, reason: str) -> None:
+        """The protocol is DONE: drop the session for good."""
         self.end_reason = reason
+        for kind in list(self._timers):
+            self._cancel_timer(kind)
         current = asyncio.current_task()
-        for task in (self._processor, self._expiry):
+        for task in (self._processor, self._flusher):
             if task is not None and task is not current and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
         if self.detached_since is not None:
             self.server.metrics.sessions_detached.dec()
         elif self.connection is not None:
             self.server.metrics.sessions_active.dec()
+        if self.connection is not None:
+            self.connection.released.set()
         self.connection = None
         self._progress.set()
-        self.publish(
-            "session_stop",
-            messages.stamp(messages.SessionStop(reason, self.session.finals_sent).wire(), 0.0),
-        )
+        self.finished.set()
         self.server.metrics.forget_session(self.session_id)
         self.server.forget(self)
         log.info(

@@ -15,6 +15,7 @@ from parley.server.lifecycle import (
     Begin,
     CancelTimer,
     Close,
+    Cut,
     Dropped,
     Ended,
     Evicted,
@@ -22,7 +23,9 @@ from parley.server.lifecycle import (
     FlushDone,
     Input,
     Output,
+    ProtocolError,
     Publish,
+    Refused,
     RenameSpeaker,
     Resumed,
     RunFlush,
@@ -32,6 +35,7 @@ from parley.server.lifecycle import (
     Shutdown,
     State,
     StepDone,
+    TakeOver,
     TextFrame,
     TimerFired,
 )
@@ -200,6 +204,79 @@ def test_shutdown_in_every_state_ends_it(small):
     assert sends(outputs)[-1]["reason"] == "shutdown" and closes(outputs) == [1001]
 
 
+def test_a_resume_is_handed_to_the_server_and_a_refusal_ends_it(small):
+    protocol = SessionProtocol(small)
+    resume = json.dumps({"type": "resume", "session_id": "abc", "token": "t"})
+    [take] = protocol.receive(TextFrame(resume), 0.0)
+    assert isinstance(take, TakeOver) and take.resume.session_id == "abc"
+    outputs = protocol.receive(Refused(ProtocolError("resume_failed", "no", True)), 0.1)
+    assert sends(outputs)[0]["code"] == "resume_failed" and closes(outputs) == [1008] and protocol.done
+
+
+def test_a_refused_start_ends_it_without_publishing(small):
+    protocol = started(small)
+    outputs = protocol.receive(Refused(ProtocolError("server_busy", "busy", True, 1013)), 0.1)
+    assert closes(outputs) == [1013] and not [o for o in outputs if isinstance(o, Publish)]
+    assert "ack" not in sends(outputs)[0]  # as the server's other refusals: no session, no ack
+    assert outputs[-1] == Ended("error")
+
+
+def test_resumed_counts_the_replay_and_ack_comes_every_interval(small):
+    protocol = started(dataclasses.replace(small, limits=dataclasses.replace(small.limits, max_session_s=10)))
+    for _ in range(15):
+        assert sends(protocol.receive(AudioFrame(b"\x00\x00" * 1000), 0.1)) == []
+    outputs = protocol.receive(AudioFrame(b"\x00\x00" * 1000), 0.1)  # 1 s of audio: an ack is due
+    assert [m["type"] for m in sends(outputs)] == ["ack"] and sends(outputs)[0]["ack"] == 16000
+    assert sends(protocol.receive(AudioFrame(b"\x00\x00" * 100), 0.2)) == []
+    protocol.receive(AudioFrame(b"\x00"), 0.3)  # half a sample: forgotten on the drop
+    protocol.receive(Dropped(), 0.4)
+    resumed = sends(protocol.receive(Resumed(0, replayed=3), 1.0))[0]
+    assert (resumed["replayed"], resumed["ack"]) == (3, 16100)
+
+
+def test_a_clean_close_flushes_and_publishes_client_gone(small):
+    protocol = started(small)
+    assert protocol.receive(Dropped(clean=True), 1.0)[-1] == RunFlush("client_gone")
+    outputs = protocol.receive(FlushDone((FINAL,), duration=2.0), 2.0)
+    assert sends(outputs) == [] and outputs[-1] == Ended("client_gone")
+    stop = [o.message for o in outputs if isinstance(o, Publish)][-1]
+    assert (stop["type"], stop["reason"]) == ("session_stop", "client_gone")
+
+
+def test_stop_publishes_done_and_a_cut_ends_at_once(small):
+    protocol = started(small)
+    protocol.receive(TextFrame('{"type": "stop"}'), 1.0)
+    outputs = protocol.receive(FlushDone(duration=1.5, lag=0.25), 2.0)
+    assert sends(outputs)[-1]["duration"] == 1.5 and sends(outputs)[-1]["lag"] == 0.25
+    assert [o.message["reason"] for o in outputs if isinstance(o, Publish)] == ["done"]
+    flushing = started(small)
+    flushing.receive(TimerFired("wall"), 1.0)
+    outputs = flushing.receive(Cut("server_closed"), 2.0)
+    assert [o.message["reason"] for o in outputs if isinstance(o, Publish)] == ["server_closed"]
+    assert outputs[-1] == Ended("server_closed") and flushing.done
+
+
+def test_a_failed_step_publishes_the_end(small):
+    protocol = started(small)
+    outputs = protocol.receive(StepDone(failed=True), 1.0)
+    assert [o.message["reason"] for o in outputs if isinstance(o, Publish)] == ["error"]
+
+
+def test_speaker_updates_are_published(small):
+    protocol = started(small)
+    update = {"type": "speaker_update", "id": 1, "speaker": "S2"}
+    outputs = protocol.receive(StepDone((update,), lag=0.5), 1.0)
+    assert [type(o) for o in outputs] == [Publish, Send] and sends(outputs)[0]["lag"] == 0.5
+
+
+def test_the_wall_clock_limit_runs_while_detached(small):
+    protocol = started(small)
+    protocol.receive(Dropped(), 1.0)
+    assert protocol.receive(TimerFired("wall"), 5.0)[-1] == RunFlush("wall_limit")
+    outputs = protocol.receive(FlushDone(), 6.0)
+    assert sends(outputs) == [] and outputs[-1] == Ended("too_long")
+
+
 # -- random message sequences ------------------------------------------------------------------------
 
 TEXTS = st.sampled_from(
@@ -229,6 +306,8 @@ INPUTS: st.SearchStrategy[Input] = st.one_of(
     st.builds(Resumed, st.integers(0, 5)),
     st.just(Evicted()),
     st.just(Shutdown()),
+    st.just(Refused(ProtocolError("server_busy", "busy", True, 1013))),
+    st.just(Cut("server_closed")),
 )
 
 

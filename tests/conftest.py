@@ -46,6 +46,15 @@ def sample_audio(sample: SampleFiles) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def hello_pcm(sample_audio: np.ndarray) -> bytes:
+    """'Hello? Hello? Oh, hello.' (6.5 s to 9.0 s of the sample) plus 1 s of silence, as s16le."""
+    from parley.client.stream import iter_pcm_chunks
+
+    speech = np.concatenate([sample_audio[int(6.5 * 16000) : int(9.0 * 16000)], np.zeros(16000, np.float32)])
+    return b"".join(iter_pcm_chunks(speech, chunk_ms=10_000))
+
+
+@pytest.fixture(scope="session")
 def engine(config: Config):
     """The real models (bundle), loaded once; `make test` fetches them first."""
     from parley.server.engine import Engine

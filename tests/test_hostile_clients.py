@@ -19,13 +19,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from parley.client.stream import iter_pcm_chunks
 from parley.config import MqttConfig
 from parley.server.app import ParleyServer
 from parley.server.mqtt import CaptionPublisher
@@ -48,13 +46,6 @@ async def hostile_server(config, engine) -> AsyncIterator[ParleyServer]:
     )
     async with ParleyServer(local, engine=engine) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def hello_pcm(sample_audio) -> bytes:
-    """'Hello? Hello? Oh, hello.' (6.5 s to 9.0 s of the sample) plus 1 s of silence, as s16le."""
-    speech = np.concatenate([sample_audio[int(6.5 * 16000) : int(9.0 * 16000)], np.zeros(16000, np.float32)])
-    return b"".join(iter_pcm_chunks(speech, chunk_ms=10_000))
 
 
 async def receive_json(ws: ClientConnection, timeout: float = 30.0) -> dict[str, Any]:

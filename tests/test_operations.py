@@ -16,7 +16,6 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 
-import numpy as np
 import pytest
 import pytest_asyncio
 from prometheus_client.parser import text_string_to_metric_families
@@ -30,13 +29,6 @@ from tests.conftest import loopback_config
 pytestmark = pytest.mark.slow
 START = {"type": "start", "sample_rate": 16000, "encoding": "pcm_s16le", "language": "en"}
 TOKEN = "test-token-7f3a"
-
-
-@pytest.fixture(scope="module")
-def hello_pcm(sample_audio) -> bytes:
-    """'Hello? Hello? Oh, hello.' (6.5 s to 9.0 s of the sample) plus 1 s of silence, as s16le."""
-    speech = np.concatenate([sample_audio[int(6.5 * 16000) : int(9.0 * 16000)], np.zeros(16000, np.float32)])
-    return b"".join(iter_pcm_chunks(speech, chunk_ms=10_000))
 
 
 @pytest.fixture(scope="module")

@@ -33,13 +33,6 @@ async def strict_server(config, engine) -> AsyncIterator:
         yield running
 
 
-@pytest.fixture(scope="module")
-def hello_pcm(sample_audio) -> bytes:
-    """'Hello? Hello? Oh, hello.' (6.5 s to 9.0 s of the sample) plus 1 s of silence, as s16le."""
-    speech = np.concatenate([sample_audio[int(6.5 * 16000) : int(9.0 * 16000)], np.zeros(16000, np.float32)])
-    return b"".join(iter_pcm_chunks(speech, chunk_ms=10_000))
-
-
 async def receive_json(ws: ClientConnection, timeout: float = 30.0) -> dict[str, Any]:
     while True:
         message = await asyncio.wait_for(ws.recv(), timeout)

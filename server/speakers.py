@@ -199,6 +199,12 @@ class WindowRecord:
     frame_times: np.ndarray | None
 
 
+def weighted_centre(embeddings: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """The unit direction of embeddings weighted by their seconds of speech."""
+    total = embeddings.T @ seconds
+    return total / max(float(np.linalg.norm(total)), 1e-9)
+
+
 def recluster(
     embeddings: np.ndarray, seconds: np.ndarray, current: np.ndarray, groups: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -385,8 +391,7 @@ class SpeakerTracker:
         absent = [j for j in range(self.clusters.count) if j not in owned]
         for members in orphans:
             revised[members] = current[members]
-            total = embeddings[members].T @ seconds[members]
-            centre = total / max(float(np.linalg.norm(total)), 1e-9)
+            centre = weighted_centre(embeddings[members], seconds[members])
             nearest_absent = float((self.clusters.centroids()[absent] @ centre).max()) if absent else -1.0
             if (
                 self.clusters.count < cfg.max_speakers
@@ -458,13 +463,11 @@ class SpeakerTracker:
             others = [int(o) for o in np.unique(revised[revised >= 0]) if o != speaker]
             if not others:
                 continue
-            centre = embeddings[members].T @ seconds[members]
-            centre = centre / max(float(np.linalg.norm(centre)), 1e-9)
+            centre = weighted_centre(embeddings[members], seconds[members])
             similarity = {}
             for other in others:
                 mine = revised == other
-                total = embeddings[mine].T @ seconds[mine]
-                similarity[other] = float(centre @ total) / max(float(np.linalg.norm(total)), 1e-9)
+                similarity[other] = float(centre @ weighted_centre(embeddings[mine], seconds[mine]))
             nearest = max(similarity, key=lambda other: similarity[other])
             if similarity[nearest] >= self.config.new_speaker_threshold:
                 revised[members] = nearest

@@ -45,6 +45,17 @@ def sample_audio(sample: SampleFiles) -> np.ndarray:
     return decode_file(str(sample.wav))
 
 
+@pytest.fixture
+def broker(tmp_path: Path):
+    """A real mosquitto on a free loopback port, for one test."""
+    from tests.broker import Mosquitto
+
+    mosquitto = Mosquitto(tmp_path / "broker")
+    mosquitto.start()
+    yield mosquitto
+    mosquitto.stop()
+
+
 @pytest.fixture(scope="session")
 def hello_pcm(sample_audio: np.ndarray) -> bytes:
     """'Hello? Hello? Oh, hello.' (6.5 s to 9.0 s of the sample) plus 1 s of silence, as s16le."""

@@ -16,7 +16,6 @@ import time
 import tracemalloc
 import urllib.request
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from parley.config import MqttConfig
 from parley.server.app import ParleyServer
 from parley.server.mqtt import CaptionPublisher
-from tests.broker import Mosquitto, free_port
+from tests.broker import free_port
 from tests.conftest import loopback_config
 
 pytestmark = pytest.mark.slow
@@ -150,14 +149,6 @@ async def test_a_session_name_that_cannot_be_a_topic_is_refused(hostile_server, 
         assert error["type"] == "error" and error["code"] == "bad_message" and error["fatal"] is True
         assert "session" in error["message"]
         assert await expect_close(ws) == 1008
-
-
-@pytest.fixture
-def broker(tmp_path: Path):
-    mosquitto = Mosquitto(tmp_path / "broker")
-    mosquitto.start()
-    yield mosquitto
-    mosquitto.stop()
 
 
 async def collect(broker_url: str, topic: str, until: Any, timeout: float = 20.0) -> list[tuple[str, Any]]:

@@ -38,14 +38,6 @@ async def parley_server(
         yield server
 
 
-@pytest.fixture
-def broker(tmp_path: Path):
-    mosquitto = Mosquitto(tmp_path / "broker")
-    mosquitto.start()
-    yield mosquitto
-    mosquitto.stop()
-
-
 class Subscriber:
     """A plain MQTT client collecting JSON messages until a condition holds."""
 

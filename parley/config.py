@@ -13,7 +13,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -50,7 +50,9 @@ class ServerConfig:
     port: int = 8765
     max_sessions: int = 4  # one more is refused with close code 1013
     max_message_bytes: int = 1 << 20  # a larger WebSocket frame is refused (close 1009)
-    inference_workers: int = 2  # threads running model inference for all sessions
+    inference_workers: int = 2  # model calls running at once, for all sessions (scheduler slots)
+    # a model call waiting this long is served before newer ones whatever its priority (aging, s)
+    scheduler_max_wait_s: float = 2.0
     max_start_wait_s: float = 10.0  # a client must send `start` (or `resume`) within this time
     certfile: str | None = None  # TLS certificate chain (PEM): serve wss:// and https://
     keyfile: str | None = None  # its private key (PEM); null: the key is in certfile
@@ -146,6 +148,17 @@ class AsrConfig:
     # null: partials (and the commits they drive) follow the audio alone, so the same audio gives the
     # same captions however it is paced; a number: skip partials while this far behind (saves CPU)
     skip_partials_behind_s: float | None = None
+    # Whisper's encoder input (server/engine.py SizedWhisperModel): "full" pads every utterance to
+    # 30 s as Whisper was trained; "sized" gives it the utterance plus encoder_margin_s of padding,
+    # rounded up to a multiple of encoder_bucket_s (a few distinct input shapes), capped at 30 s.
+    encoder_window: Literal["full", "sized"] = "full"
+    encoder_margin_s: float = 2.0
+    encoder_bucket_s: float = 2.5
+    encoder_min_s: float = 10.0
+    # Overload (server/scheduler.py): a partial that gets no inference slot within this many seconds
+    # is skipped (finals never are); null: partials always wait. A partial that waited longer than
+    # the interval between two partials is stale before it starts.
+    partial_shed_after_s: float | None = 1.0
 
 
 @dataclass
@@ -246,6 +259,11 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             except ConfigError:
                 continue
         raise ConfigError(f"{where}: {value!r} is not a {hint}")
+    if origin is typing.Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, choices))}")
+        return value
     if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: expected true/false, got {value!r}")

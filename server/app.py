@@ -158,6 +158,7 @@ class ParleyServer:
         self.metrics = ServerMetrics(
             lambda: dict(self.engine.stage_seconds) if self.engine else {},
             (lambda: dict(self.publisher.dropped_by)) if self.publisher else None,
+            lambda: self.engine.scheduler.stats if self.engine else None,
         )
         self._refusals: Counter[str] = Counter()  # refusals per reason, for warn_refusal
         self.handshaking: set[ServerConnection] = set()  # connections whose handshake is in progress
@@ -179,9 +180,12 @@ class ParleyServer:
     async def start(self) -> None:
         if self.engine is None:
             self.engine = await asyncio.to_thread(Engine, self.config)
-        self.executor = ThreadPoolExecutor(
-            max_workers=max(1, self.config.server.inference_workers), thread_name_prefix="parley-inference"
-        )
+        # one thread per session step in flight (each session runs one step at a time, detached ones
+        # too), plus the slots: the threads wait in the engine's scheduler, which decides who runs a
+        # model next (server/scheduler.py); inference_workers bounds the model calls running at once
+        settings = self.config.server
+        threads = settings.inference_workers + settings.max_sessions + self.config.resume.max_detached
+        self.executor = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="parley-session")
         settings = self.config.server
         self._server = await serve(
             self._handle,
@@ -265,6 +269,8 @@ class ParleyServer:
     def forget(self, live: LiveSession) -> None:
         if self.sessions.get(live.session_id) is live:
             del self.sessions[live.session_id]
+        if self.engine is not None:
+            self.engine.scheduler.forget(live.session_id)
 
     def warn_refusal(self, reason: str, message: str, *args: object) -> None:
         """Log a refused connection, the first and then every 100th per reason: a client that

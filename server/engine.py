@@ -1,8 +1,11 @@
 """The shared model pool: one copy of each model per process, used by every session.
 
 Sessions never hold models; they call the :class:`Engine`, whose methods are synchronous and
-thread-safe, from worker threads (never on the event loop). This is the one place where batching
-across sessions or a GPU would slot in.
+thread-safe, from worker threads (never on the event loop). Every model call first takes a slot of
+the one :class:`~parley.server.scheduler.InferenceScheduler` of the process (finals before partials
+before speaker windows, round robin between sessions): the calling thread says on whose behalf it
+runs with :meth:`Engine.serving`. This is the one place where batching across sessions or a GPU
+slots in.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +30,48 @@ from pyannote.audio.utils.powerset import Powerset
 from parley.config import Config
 from parley.models.bundle import resolve
 from parley.models.campplus import CAMPPlus
+from parley.server.scheduler import InferenceScheduler, Priority
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
+MEL_HOP = 160  # samples per Whisper mel frame (10 ms)
+WHISPER_FRAMES = 3000  # Whisper's encoder window: 30 s of mel frames
+
+
+def encoder_frames(samples: int, margin_s: float, bucket_s: float, min_s: float) -> int:
+    """Mel frames the encoder sees for ``samples`` of audio: the audio plus ``margin_s``, at least
+    ``min_s``, rounded up to a multiple of ``bucket_s`` (few distinct shapes), at most Whisper's
+    30 s window."""
+    content = samples // MEL_HOP + 1
+    bucket = max(1, round(bucket_s * SAMPLE_RATE / MEL_HOP))
+    wanted = max(content + round(margin_s * SAMPLE_RATE / MEL_HOP), round(min_s * SAMPLE_RATE / MEL_HOP))
+    return min(WHISPER_FRAMES, -(-wanted // bucket) * bucket)
+
+
+class SizedWhisperModel(WhisperModel):
+    """faster-whisper's model with an encoder input sized per call.
+
+    faster-whisper pads every window's features to 3000 frames (30 s) before the encoder, whose
+    cost grows faster than linearly with its input: a 6.5 s utterance took 192 ms at 3000 frames
+    and 40 ms at 1500 (issue 13). :meth:`sized` sets, for the calling thread, how many of those
+    frames the encoder keeps; the decoder and the word aligner work on whatever the encoder gave
+    (CTranslate2 accepts inputs shorter than 3000 frames). Only a window that holds the whole
+    audio is cut: longer audio keeps the 30 s windows.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._frames = threading.local()
+
+    def sized(self, frames: int | None) -> None:
+        """Encoder frames for this thread's next decodes (None: the full 30 s window)."""
+        self._frames.value = frames
+
+    def encode(self, features: np.ndarray) -> Any:
+        frames = getattr(self._frames, "value", None)
+        if frames is not None and features.shape[-1] > frames:
+            features = features[..., :frames]
+        return super().encode(features)
 
 
 @dataclass(frozen=True)
@@ -54,6 +98,10 @@ class Engine:
         self._whisper_lock = threading.Lock()
         self.stage_seconds: dict[str, float] = defaultdict(float)  # cumulative inference time by stage
         self._stats_lock = threading.Lock()
+        self.scheduler = InferenceScheduler(
+            max(1, config.server.inference_workers), max_wait_s=config.server.scheduler_max_wait_s
+        )
+        self._caller = threading.local()  # .session: whose work this thread runs (fairness)
         # pyannote.audio 4 sends usage telemetry to its vendor by default; a speech service must not
         # phone home with its users' sessions (and our machines have no route out anyway)
         os.environ["PYANNOTE_METRICS_ENABLED"] = "false"
@@ -87,14 +135,14 @@ class Engine:
             return CAMPPlus.from_state_dict_file(path / "campplus_cn_en_common.pt").to(self.device)
         return self._load_pyannote(ref, models_dir, "pytorch_model.bin")
 
-    def whisper(self, english_only: bool) -> WhisperModel:
+    def whisper(self, english_only: bool) -> SizedWhisperModel:
         """The English ASR model (``models.asr``) or the multilingual one (``models.asr_multilingual``)."""
         ref = self.config.models.asr if english_only else self.config.models.asr_multilingual
         with self._whisper_lock:
             if ref not in self._whisper:
                 location = resolve(ref, self.config.models_dir())
                 compute_type = self.config.models.compute_type if self.device == "cpu" else "float16"
-                self._whisper[ref] = WhisperModel(
+                self._whisper[ref] = SizedWhisperModel(
                     str(location),
                     device=self.device,
                     compute_type=compute_type,
@@ -109,17 +157,55 @@ class Engine:
 
     # -- inference -------------------------------------------------------------------------------
 
+    @contextmanager
+    def serving(self, session: str) -> Iterator[None]:
+        """Model calls of this thread inside the block run on behalf of ``session`` (fairness)."""
+        previous = getattr(self._caller, "session", None)
+        self._caller.session = session
+        try:
+            yield
+        finally:
+            self._caller.session = previous
+
+    def _slot(self, priority: Priority, shed_after_s: float | None = None) -> Any:
+        return self.scheduler.slot(getattr(self._caller, "session", None) or "-", priority, shed_after_s)
+
     def account(self, stage: str, started: float) -> None:
         """Add the time since ``started`` (``time.perf_counter()``) to ``stage``'s total."""
         with self._stats_lock:
             self.stage_seconds[stage] += time.perf_counter() - started
 
-    def transcribe(self, audio: np.ndarray, *, english_only: bool, **options: Any) -> tuple[list[Any], Any]:
-        """faster-whisper over one utterance; returns (segments, info)."""
-        started = time.perf_counter()
-        segments, info = self.whisper(english_only).transcribe(audio, vad_filter=False, **options)
-        result = list(segments)
-        self.account("asr", started)
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        english_only: bool,
+        priority: Priority = Priority.FINAL,
+        shed_after_s: float | None = None,
+        **options: Any,
+    ) -> tuple[list[Any], Any] | None:
+        """faster-whisper over one utterance; returns (segments, info), or None when the call was
+        shed: no inference slot within ``shed_after_s`` (see :class:`InferenceScheduler`).
+
+        With ``asr.encoder_window: sized`` the encoder sees the utterance plus a margin
+        (:func:`encoder_frames`) instead of 30 s whenever the utterance fits in one window.
+        """
+        asr = self.config.asr
+        model = self.whisper(english_only)
+        frames = None
+        if asr.encoder_window == "sized" and len(audio) // MEL_HOP < WHISPER_FRAMES:
+            frames = encoder_frames(len(audio), asr.encoder_margin_s, asr.encoder_bucket_s, asr.encoder_min_s)
+        with self._slot(priority, shed_after_s) as granted:
+            if not granted:
+                return None
+            started = time.perf_counter()
+            model.sized(frames)
+            try:
+                segments, info = model.transcribe(audio, vad_filter=False, **options)
+                result = list(segments)
+            finally:
+                model.sized(None)
+            self.account("asr", started)
         return result, info
 
     @property
@@ -129,8 +215,8 @@ class Engine:
 
     def segment(self, audio: np.ndarray) -> np.ndarray:
         """Local speaker activity over a window: (frames, local_speakers) array of 0/1."""
-        started = time.perf_counter()
-        with torch.inference_mode():
+        with self._slot(Priority.SPEAKERS), torch.inference_mode():
+            started = time.perf_counter()
             waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None, None]
             scores = self.segmentation(waveform.to(self.device))
             if self._powerset is not None:
@@ -146,8 +232,8 @@ class Engine:
         ``weights``: (speakers, frames) frame weights (e.g. the frames where only that speaker
         speaks). Returns (speakers, dimension) L2-normalised embeddings.
         """
-        started = time.perf_counter()
-        with torch.inference_mode():
+        with self._slot(Priority.SPEAKERS), torch.inference_mode():
+            started = time.perf_counter()
             waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None, None]
             mask = torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))[None]
             vectors = self.embedding(waveform.to(self.device), weights=mask.to(self.device))[0]

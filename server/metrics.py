@@ -13,6 +13,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from parley.server.scheduler import Priority, SchedulerStats
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0, 20.0, 60.0)
 
@@ -53,6 +55,39 @@ class _MqttDropped(Collector):
         yield family
 
 
+class _Scheduler(Collector):
+    """The inference scheduler's counters, read from it when scraped (server/scheduler.py)."""
+
+    def __init__(self, read: Callable[[], SchedulerStats | None]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        stats = self._read() or SchedulerStats()
+        granted = CounterMetricFamily(
+            "parley_inference_calls",
+            "Model calls granted an inference slot, by priority.",
+            labels=["priority"],
+        )
+        shed = CounterMetricFamily(
+            "parley_inference_shed",
+            "Model calls skipped because no slot was free in time (partials only), by priority.",
+            labels=["priority"],
+        )
+        waited = CounterMetricFamily(
+            "parley_inference_wait_seconds",
+            "Seconds model calls waited for a slot, by priority.",
+            labels=["priority"],
+        )
+        for priority in Priority:
+            label = [priority.name.lower()]
+            granted.add_metric(label, stats.granted[priority])
+            shed.add_metric(label, stats.shed[priority])
+            waited.add_metric(label, stats.waited_s[priority])
+        yield granted
+        yield shed
+        yield waited
+
+
 class ServerMetrics:
     """The counters, gauges and histograms one server exposes."""
 
@@ -60,6 +95,7 @@ class ServerMetrics:
         self,
         stage_seconds: Callable[[], dict[str, float]],
         mqtt_dropped: Callable[[], dict[str, int]] | None = None,
+        scheduler: Callable[[], SchedulerStats | None] | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
@@ -112,6 +148,8 @@ class ServerMetrics:
             "parley_sessions_cut", "Sessions cut at the shutdown deadline before they flushed.", registry=r
         )
         r.register(_StageSeconds(stage_seconds))
+        if scheduler is not None:
+            r.register(_Scheduler(scheduler))
         if mqtt_dropped is not None:
             r.register(_MqttDropped(mqtt_dropped))
 

@@ -133,6 +133,10 @@ class Session:
 
     def step(self, max_seconds: float = 1.0) -> list[Event]:
         """Run the pipeline over at most ``max_seconds`` of queued audio; return the events."""
+        with self.transcriber.engine.serving(self.session_id):
+            return self._step(max_seconds)
+
+    def _step(self, max_seconds: float) -> list[Event]:
         audio = self._take(int(max_seconds * PIPELINE_RATE))
         if not len(audio):
             return []
@@ -154,9 +158,13 @@ class Session:
 
     def finish(self) -> list[Event]:
         """After ``stop`` and every queued step: close the open utterance and emit its finals."""
+        with self.transcriber.engine.serving(self.session_id):
+            return self._finish()
+
+    def _finish(self) -> list[Event]:
         events: list[Event] = []
         while self.has_pending:
-            events.extend(self.step())
+            events.extend(self._step(1.0))
         for utterance in self.segmenter.flush():
             events.extend(self._finalize(utterance))
         events.extend(self._roster_changes())

@@ -21,6 +21,7 @@ import numpy as np
 
 from parley.config import AsrConfig
 from parley.server.engine import SAMPLE_RATE, Engine
+from parley.server.scheduler import Priority
 from parley.server.vad import Utterance
 
 SILENCE_PHRASES = frozenset(
@@ -172,7 +173,15 @@ class UtteranceTranscriber:
         """A greedy hypothesis of the open utterance, with word times; agreed words come first."""
         if self._too_quiet(utterance.audio):
             return None
-        words = self._decode(utterance, beam_size=self.config.partial_beam_size, temperature=0.0)
+        words = self._decode(
+            utterance,
+            Priority.PARTIAL,
+            self.config.partial_shed_after_s,
+            beam_size=self.config.partial_beam_size,
+            temperature=0.0,
+        )
+        if words is None:
+            return None  # shed: no inference slot in time (counted by the scheduler); the next catches up
         if not words:
             return None
         agreed = 0
@@ -192,7 +201,10 @@ class UtteranceTranscriber:
         # fails its guards, and sampling is not reproducible (a process-wide random state shared by
         # every session); such a segment is dropped by the same guards instead. On the sample the
         # fallback never changed a caption (measured: identical finals with and without it).
-        words = self._decode(utterance, beam_size=self.config.beam_size, temperature=0.0)
+        words = self._decode(
+            utterance, Priority.FINAL, None, beam_size=self.config.beam_size, temperature=0.0
+        )
+        assert words is not None  # finals wait for their slot, they are never shed
         if words and self._is_silence_phrase(words):
             words = []
         return FinalTranscript(words, self.current_language)
@@ -203,9 +215,14 @@ class UtteranceTranscriber:
             text = (self._context + " " + " ".join(w.text for w in words)).strip()
             self._context = text[-self.config.context_chars :]
 
-    def _decode(self, utterance: Utterance, **options: object) -> list[Word]:
-        segments, info = self.engine.transcribe(
+    def _decode(
+        self, utterance: Utterance, priority: Priority, shed_after_s: float | None, **options: object
+    ) -> list[Word] | None:
+        """The words of ``utterance`` after the guards; None when the scheduler shed the call."""
+        decoded = self.engine.transcribe(
             utterance.audio,
+            priority=priority,
+            shed_after_s=shed_after_s,
             initial_prompt=self._context or None,
             english_only=self.english_only,
             language=self.language,
@@ -217,6 +234,9 @@ class UtteranceTranscriber:
             compression_ratio_threshold=self.config.compression_ratio_threshold,
             **options,
         )
+        if decoded is None:
+            return None
+        segments, info = decoded
         if info is not None and self.language is None:
             self._detected_language = info.language
         offset = utterance.start / SAMPLE_RATE

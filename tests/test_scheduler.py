@@ -1,0 +1,181 @@
+"""The inference scheduler's rules: priorities, round robin between sessions, aging, shedding.
+
+Real threads against one slot: a holder keeps the slot while callers queue up (each waits until the
+scheduler reports it queued), then the order in which they are served is recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from parley.server.scheduler import InferenceScheduler, Priority
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.002)
+
+
+def _serve_in_order(scheduler: InferenceScheduler, callers: list[tuple[str, Priority]]) -> list[str]:
+    """Hold the only slot, queue ``callers`` one after the other, release; the order they ran in."""
+    order: list[str] = []
+    release = threading.Event()
+    held = threading.Event()
+
+    def holder() -> None:
+        with scheduler.slot("holder", Priority.FINAL):
+            held.set()
+            release.wait()
+
+    def caller(name: str, priority: Priority) -> None:
+        with scheduler.slot(name.split("#")[0], priority):
+            order.append(name)
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    held.wait()
+    for index, (name, priority) in enumerate(callers):
+        thread = threading.Thread(target=caller, args=(name, priority))
+        thread.start()
+        threads.append(thread)
+        _wait_until(lambda n=index + 1: scheduler.waiting == n)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    return order
+
+
+def test_finals_before_partials_before_speaker_windows_before_files():
+    scheduler = InferenceScheduler(1, max_wait_s=60)
+    order = _serve_in_order(
+        scheduler,
+        [
+            ("a#file", Priority.FILE),
+            ("b#speakers", Priority.SPEAKERS),
+            ("c#partial", Priority.PARTIAL),
+            ("d#final", Priority.FINAL),
+        ],
+    )
+    assert order == ["d#final", "c#partial", "b#speakers", "a#file"]
+
+
+def test_round_robin_between_sessions_of_one_priority():
+    scheduler = InferenceScheduler(1, max_wait_s=60)
+    # session "busy" was served just now, "quiet" long ago: quiet goes first although it came later
+    _serve_in_order(scheduler, [("quiet#0", Priority.PARTIAL)])
+    _serve_in_order(scheduler, [("busy#0", Priority.PARTIAL)])
+    order = _serve_in_order(scheduler, [("busy#1", Priority.PARTIAL), ("quiet#1", Priority.PARTIAL)])
+    assert order == ["quiet#1", "busy#1"]
+    # a session never served goes before both
+    order = _serve_in_order(
+        scheduler, [("busy#2", Priority.PARTIAL), ("quiet#2", Priority.PARTIAL), ("new#0", Priority.PARTIAL)]
+    )
+    assert order == ["new#0", "quiet#2", "busy#2"]  # busy#1 ran after quiet#1: quiet waited longer
+
+
+def test_a_call_that_waited_max_wait_goes_before_newer_higher_priorities():
+    clock = FakeClock()
+    scheduler = InferenceScheduler(1, max_wait_s=2.0, clock=clock)
+    order: list[str] = []
+    release = threading.Event()
+
+    def holder() -> None:
+        with scheduler.slot("holder", Priority.FINAL):
+            release.wait()
+
+    def caller(name: str, priority: Priority) -> None:
+        with scheduler.slot(name, priority):
+            order.append(name)
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    _wait_until(lambda: scheduler.busy == 1)
+    threads.append(threading.Thread(target=caller, args=("old-speakers", Priority.SPEAKERS)))
+    threads[-1].start()
+    _wait_until(lambda: scheduler.waiting == 1)
+    clock.now = 2.5  # the speaker window has waited past max_wait_s
+    threads.append(threading.Thread(target=caller, args=("new-final", Priority.FINAL)))
+    threads[-1].start()
+    _wait_until(lambda: scheduler.waiting == 2)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert order == ["old-speakers", "new-final"]
+
+
+def test_partials_are_shed_when_no_slot_comes_in_time_and_counted():
+    scheduler = InferenceScheduler(1, max_wait_s=60)
+    release = threading.Event()
+
+    def holder() -> None:
+        with scheduler.slot("other", Priority.FINAL):
+            release.wait()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    _wait_until(lambda: scheduler.busy == 1)
+    with scheduler.slot("mine", Priority.PARTIAL, shed_after_s=0.05) as granted:
+        assert granted is False
+    assert scheduler.stats.shed[Priority.PARTIAL] == 1
+    assert scheduler.waiting == 0  # a shed call leaves no ticket behind
+    release.set()
+    thread.join(5)
+    with scheduler.slot("mine", Priority.PARTIAL, shed_after_s=0.05) as granted:
+        assert granted is True  # a free slot is granted at once
+    assert scheduler.stats.granted[Priority.PARTIAL] == 1
+    assert scheduler.stats.granted[Priority.FINAL] == 1
+
+
+def test_slots_bound_concurrent_calls():
+    scheduler = InferenceScheduler(2, max_wait_s=60)
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def call(index: int) -> None:
+        nonlocal running, most
+        with scheduler.slot(f"s{index % 3}", Priority(index % 4)):
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.01)
+            with lock:
+                running -= 1
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert most == 2
+    assert sum(scheduler.stats.granted.values()) == 24
+    assert scheduler.busy == 0 and scheduler.waiting == 0
+
+
+def test_forget_drops_a_sessions_fairness_record():
+    scheduler = InferenceScheduler(1)
+    with scheduler.slot("gone", Priority.FINAL):
+        pass
+    assert "gone" in scheduler._last_grant
+    scheduler.forget("gone")
+    assert "gone" not in scheduler._last_grant
+
+
+@pytest.mark.parametrize(("slots", "max_wait_s"), [(0, 1.0), (1, 0.0)])
+def test_bad_settings_are_refused(slots: int, max_wait_s: float):
+    with pytest.raises(ValueError):
+        InferenceScheduler(slots, max_wait_s=max_wait_s)

@@ -2,9 +2,9 @@
 
 A client presents a token as ``Authorization: Bearer <token>`` (or ``Token <token>``, as Deepgram's
 SDKs send it) or, where it cannot set headers (a browser's ``WebSocket``), as ``?token=<token>`` in
-the URL. The same check guards the WebSocket handshake and ``POST /v1/listen``. Tokens come from ``auth.tokens``,
-``auth.token_file`` (one per line, ``#`` comments) and ``$PARLEY_AUTH_TOKENS``. No token
-configured: the socket is open to anyone who can reach it.
+the URL. The same check guards the WebSocket handshake and ``POST /v1/listen``. Tokens come from
+``auth.tokens``, ``auth.token_file`` (one per line, ``#`` comments) and ``$PARLEY_AUTH_TOKENS``.
+No token configured: the socket is open to anyone who can reach it.
 """
 
 from __future__ import annotations

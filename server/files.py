@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pyannote.audio.pipelines import SpeakerDiarization
 
     from parley.server.engine import Engine
+    from parley.server.messages import FileOptions
 
 SAMPLE_RATE = 16000
 
@@ -311,6 +312,36 @@ def transcribe_audio(
         diarization_seconds=diarization_seconds,
         language=detected,
         exclusive_turns=exclusive,
+    )
+
+
+def transcribe_to_response(
+    audio: np.ndarray,
+    engine: Engine,
+    options: FileOptions,
+    *,
+    request_id: str,
+    sha256: str,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """:func:`transcribe_audio` with ``options``, answered as ``POST /v1/listen`` answers (Deepgram's
+    pre-recorded JSON); ``parley transcribe`` builds the same document in process."""
+    from datetime import UTC, datetime
+
+    from parley.server.messages import listen_response
+
+    result = transcribe_audio(
+        audio, engine, language=options.language, diarize_speakers=options.diarize, progress=progress
+    )
+    return listen_response(
+        [(w.text, w.start, w.end, w.probability, w.speaker) for w in result.words],
+        options,
+        request_id=request_id,
+        sha256=sha256,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration=len(audio) / SAMPLE_RATE,
+        model=engine.asr_name(english_only=options.language == "en"),
+        language=result.language,
     )
 
 

@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -35,8 +34,8 @@ import numpy as np
 
 from parley.config import Config
 from parley.server.auth import token_in, token_matches
-from parley.server.files import SAMPLE_RATE, Cancelled, UploadError, decode_upload, transcribe_audio
-from parley.server.messages import BadRequest, FileOptions, Wire, listen_error, listen_response
+from parley.server.files import SAMPLE_RATE, Cancelled, UploadError, decode_upload, transcribe_to_response
+from parley.server.messages import BadRequest, FileOptions, Wire, listen_error
 from parley.server.metrics import ServerMetrics
 
 if TYPE_CHECKING:
@@ -97,31 +96,28 @@ class FileService:
             if cancelled.is_set():
                 raise Cancelled
 
-        result = transcribe_audio(
-            audio, self.engine, language=options.language, diarize_speakers=options.diarize, progress=progress
+        response = transcribe_to_response(
+            audio,
+            self.engine,
+            options,
+            request_id=request_id,
+            sha256=hashlib.sha256(body).hexdigest(),
+            progress=progress,
         )
         duration = len(audio) / SAMPLE_RATE
         elapsed = time.perf_counter() - started
         self.metrics.file_audio_seconds.inc(duration)
+        words = response["results"]["channels"][0]["alternatives"][0]["words"]
         log.info(
             "file request=%s: %.1f s of audio, %d words, %d speakers in %.1f s (real-time factor %.2f)",
             request_id,
             duration,
-            len(result.words),
-            len({w.speaker for w in result.words if w.speaker is not None}),
+            len(words),
+            len({w["speaker"] for w in words if "speaker" in w}),
             elapsed,
             elapsed / max(duration, 1e-6),
         )
-        return listen_response(
-            [(w.text, w.start, w.end, w.probability, w.speaker) for w in result.words],
-            options,
-            request_id=request_id,
-            sha256=hashlib.sha256(body).hexdigest(),
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
-            duration=duration,
-            model=self.engine.asr_name(english_only=result.language == "en" and options.language == "en"),
-            language=result.language,
-        )
+        return response
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -154,7 +154,8 @@ async def test_deepgram_sdk_gets_words_with_speakers_while_live_sessions_go_on(
     assert {u.speaker for u in response.results.utterances} == {0, 1}
     assert response.metadata.duration == pytest.approx(30.0, abs=0.01)
     assert response.metadata.request_id and response.metadata.models
-    assert [w.parameter for w in response.metadata.warnings] == ["model"]  # accepted, ignored, said so
+    warnings = json.loads(response.to_json())["metadata"]["warnings"]
+    assert [w["parameter"] for w in warnings] == ["model"]  # accepted, ignored, and said so
 
 
 async def test_bad_uploads_get_clear_errors_while_a_live_session_goes_on(

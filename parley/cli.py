@@ -1,4 +1,4 @@
-"""The ``parley`` command: ``serve``, ``stream``, ``models fetch|list``."""
+"""The ``parley`` command: serve, stream, transcribe, listen, bench, ``models fetch|list``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_stream_arguments(stream)
 
+    transcribe = commands.add_parser(
+        "transcribe", help="transcribe recordings as whole files (here or by a server) into transcripts"
+    )
+    _add_config_arg(transcribe)
+    from parley.client.transcribe import add_arguments as add_transcribe_arguments
+
+    add_transcribe_arguments(transcribe)
+
     listen = commands.add_parser("listen", help="print (and save) live captions from the MQTT bus")
     _add_config_arg(listen)
     from parley.client.listen import add_arguments as add_listen_arguments
@@ -62,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_command = args.command in (
         "stream",
+        "transcribe",
         "models",
         "listen",
         "bench",
@@ -98,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         from parley.client.stream import run as run_stream
 
         return run_stream(args, config)
+    if args.command == "transcribe":
+        from parley.client.transcribe import run as run_transcribe
+
+        return run_transcribe(args, config)
     if args.command == "listen":
         from parley.client.listen import run as run_listen
 

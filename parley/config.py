@@ -220,6 +220,21 @@ class MqttConfig:
 
 
 @dataclass
+class FilesConfig:
+    """Recordings posted to ``POST /v1/listen`` (docs/protocol.md): transcribed as whole files on
+    worker threads of their own, never on the live sessions' inference workers. Memory held by
+    uploads is at most (max_concurrent + max_queued) x (max_upload_bytes + 64 kB per second of
+    max_duration_s, the decoded float32 audio)."""
+
+    max_concurrent: int = 1  # files transcribed at once (their own threads); 0: POST /v1/listen is off (503)
+    max_queued: int = 2  # more uploads being received or waiting for a worker; beyond: 503 + Retry-After
+    max_upload_bytes: int = 100 * 1024 * 1024  # a larger body: 413, refused before it is read
+    max_duration_s: float = 7200.0  # longer audio: 413 (decoding stops there); 2 h is 460 MB as float32
+    read_timeout_s: float = 30.0  # no body bytes for this long: 408 and the connection is closed
+    retry_after_s: int = 30  # the Retry-After of a 503 when the file workers are busy
+
+
+@dataclass
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -231,6 +246,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     resume: ResumeConfig = field(default_factory=ResumeConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    files: FilesConfig = field(default_factory=FilesConfig)
 
     def models_dir(self) -> Path:
         """The offline model cache."""

@@ -79,6 +79,7 @@ from parley.server.protocol import (
     error_event,
     shown,
 )
+from parley.server.rest import FileService, HttpExchange
 from parley.server.session import Session
 
 log = logging.getLogger(__name__)
@@ -117,27 +118,102 @@ def client_address(websocket: ServerConnection) -> str:
     return str(remote[0]) if remote else ""
 
 
+FRONT_METHOD_BYTES = 16  # a request's method is known within its first 16 bytes ("OPTIONS " is 8)
+
+
 class CountedConnection(ServerConnection):
     """A connection counted while its handshake is in progress (``server.max_handshakes``); beyond the
-    cap it is closed at once. ``parley`` is set on a subclass made per server."""
+    cap it is closed at once. ``parley`` is set on a subclass made per server.
+
+    It is also the front of the listening socket: the WebSocket library's HTTP parser takes GET
+    requests only, so the first bytes (the request's method) decide who speaks on this transport:
+    a GET goes to ``websockets`` exactly as it arrived (pages, ``/healthz``, ``/metrics``, WebSocket
+    upgrades on any path; anything that is not HTTP, which websockets refuses), any other method
+    (``POST /v1/listen``) to a :class:`~parley.server.rest.HttpExchange`. Until then the connection
+    counts as handshaking, and ``server.handshake_timeout_s`` from the accept bounds the handshake
+    (websockets' or the HTTP request head) as a whole.
+    """
 
     parley: ParleyServer
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         parley = self.parley
+        self._front = "sniffing"  # then "websocket", "http", or "closed"
+        self._front_transport = transport
+        self._front_bytes = bytearray()
+        self._exchange: HttpExchange | None = None
+        self._deadline: asyncio.TimerHandle | None = None
         if len(parley.handshaking) >= parley.config.server.max_handshakes:
             parley.metrics.sessions_refused.labels("handshakes").inc()
             parley.warn_refusal(
                 "handshakes", "closing a new connection: %d handshakes in progress", len(parley.handshaking)
             )
+            self._front = "closed"
             transport.abort()
-        else:
-            parley.handshaking.add(self)
-        super().connection_made(transport)
+            return
+        parley.handshaking.add(self)
+        self._deadline = asyncio.get_running_loop().call_later(
+            parley.config.server.handshake_timeout_s, self._handshake_overdue
+        )
+
+    def _handshake_overdue(self) -> None:
+        if self in self.parley.handshaking:
+            self.parley.handshaking.discard(self)
+            self._front_transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        if self._front == "websocket":
+            super().data_received(data)
+        elif self._front == "http":
+            assert self._exchange is not None
+            self._exchange.data_received(data)
+        elif self._front == "sniffing":
+            self._front_bytes += data
+            space = self._front_bytes.find(b" ", 0, FRONT_METHOD_BYTES)
+            if space < 0 and len(self._front_bytes) < FRONT_METHOD_BYTES:
+                return
+            method = bytes(self._front_bytes[:space]) if space >= 0 else b""
+            head, self._front_bytes = bytes(self._front_bytes), bytearray()
+            transport = self._front_transport
+            if method in (b"GET", b""):
+                self._front = "websocket"
+                super().connection_made(transport)
+                super().data_received(head)
+            else:
+                assert isinstance(transport, asyncio.Transport)
+                self._front = "http"
+                self._exchange = HttpExchange(
+                    self.parley, transport, lambda: self.parley.handshaking.discard(self)
+                )
+                self.parley.exchanges.add(self._exchange)
+                self._exchange.data_received(head)
+
+    def eof_received(self) -> bool | None:
+        if self._front == "websocket":
+            return super().eof_received()
+        if self._front == "http" and self._exchange is not None:
+            self._exchange.eof_received()
+            return True  # keep the transport open to answer
+        self._front_transport.abort()
+        return False
+
+    def pause_writing(self) -> None:
+        if self._front == "websocket":
+            super().pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._front == "websocket":
+            super().resume_writing()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.parley.handshaking.discard(self)
-        super().connection_lost(exc)
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if self._front == "websocket":
+            super().connection_lost(exc)
+        elif self._exchange is not None:
+            self._exchange.connection_lost(exc)
+            self.parley.exchanges.discard(self._exchange)
 
 
 class ParleyServer:
@@ -162,6 +238,8 @@ class ParleyServer:
         )
         self._refusals: Counter[str] = Counter()  # refusals per reason, for warn_refusal
         self.handshaking: set[ServerConnection] = set()  # connections whose handshake is in progress
+        self.exchanges: set[HttpExchange] = set()  # POST /v1/listen requests in progress
+        self.files: FileService | None = None
         self.draining = False  # shutting down: no new sessions
         self._background: set[asyncio.Task[Any]] = set()
         self._server: Server | None = None
@@ -186,7 +264,7 @@ class ParleyServer:
         settings = self.config.server
         threads = settings.inference_workers + settings.max_sessions + self.config.resume.max_detached
         self.executor = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="parley-session")
-        settings = self.config.server
+        self.files = FileService(self.config, self.engine, self.metrics)
         self._server = await serve(
             self._handle,
             settings.host,
@@ -225,6 +303,8 @@ class ParleyServer:
             if live.connection not in self.connections:  # detached, or flushing after its client left
                 live.deliver(Shutdown())
                 work[asyncio.create_task(live.wait_done())] = live.session_id
+        for exchange in list(self.exchanges):  # files being transcribed get the same deadline
+            work[asyncio.create_task(exchange.finished.wait())] = f"file:{exchange.request_id}"
         if work:
             _, late = await asyncio.wait(work, timeout=deadline)
             if late:
@@ -242,6 +322,10 @@ class ParleyServer:
             await self._server.wait_closed()
         for live in list(self.sessions.values()):
             live.deliver(Cut("server_closed"))
+        for exchange in list(self.exchanges):
+            exchange.abort()
+        if self.files is not None:
+            self.files.close()
         if self.publisher is not None:
             await self.publisher.close()
         if self.executor is not None:
@@ -325,12 +409,14 @@ class ParleyServer:
             )
 
     def _origin_allowed(self, request: Request) -> bool:
+        return self.origin_allowed(request.headers.get("Origin"), request.headers.get("Host", ""))
+
+    def origin_allowed(self, origin: str | None, host: str) -> bool:
         """No ``Origin`` (not a browser), a listed one, or this server's own pages."""
-        origin = request.headers.get("Origin")
         allowed = self.config.server.allowed_origins
         if origin is None or "*" in allowed or origin in allowed:
             return True
-        return urlsplit(origin).netloc.lower() == request.headers.get("Host", "").lower()
+        return urlsplit(origin).netloc.lower() == host.lower()
 
     def _answer_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if http.is_websocket_upgrade(request):

@@ -1,9 +1,10 @@
 """Bearer tokens for the WebSocket handshake.
 
-A client presents a token as ``Authorization: Bearer <token>`` or, where it cannot set headers (a
-browser's ``WebSocket``), as ``?token=<token>`` in the URL. Tokens come from ``auth.tokens``,
-``auth.token_file`` (one per line, ``#`` comments) and ``$PARLEY_AUTH_TOKENS``. No token
-configured: the socket is open to anyone who can reach it.
+A client presents a token as ``Authorization: Bearer <token>`` (or ``Token <token>``, as Deepgram's
+SDKs send it) or, where it cannot set headers (a browser's ``WebSocket``), as ``?token=<token>`` in
+the URL. The same check guards the WebSocket handshake and ``POST /v1/listen``. Tokens come from
+``auth.tokens``, ``auth.token_file`` (one per line, ``#`` comments) and ``$PARLEY_AUTH_TOKENS``.
+No token configured: the socket is open to anyone who can reach it.
 """
 
 from __future__ import annotations
@@ -36,19 +37,28 @@ def load_tokens(config: AuthConfig) -> list[str]:
 
 def presented_token(request: Request) -> str | None:
     """The token in the handshake request: the ``Authorization`` header first, else ``?token=``."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
+    return token_in(request.headers.get("Authorization", ""), request.path)
+
+
+def token_in(authorization: str, target: str) -> str | None:
+    """The token in an ``Authorization`` header value (``Bearer``/``Token`` scheme), else in the
+    request target's ``?token=``."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() in ("bearer", "token") and value.strip():
         return value.strip()
-    values = parse_qs(urlsplit(request.path).query).get("token")
+    values = parse_qs(urlsplit(target).query).get("token")
     return values[0] if values else None
 
 
 def is_authorised(request: Request, tokens: list[str]) -> bool:
     """True when auth is off or the request carries one of ``tokens`` (compared in constant time)."""
+    return token_matches(presented_token(request) if tokens else None, tokens)
+
+
+def token_matches(token: str | None, tokens: list[str]) -> bool:
+    """True when auth is off (no ``tokens``) or ``token`` is one of them (constant time)."""
     if not tokens:
         return True
-    token = presented_token(request)
     if token is None:
         return False
     # check every token, so the time taken does not tell which prefix matched

@@ -190,6 +190,215 @@ def stamp(message: Wire, lag: float, ack: int | None = None) -> Wire:
     return stamped
 
 
+# -- POST /v1/listen: Deepgram's pre-recorded API shape (docs/protocol.md) -------------------------
+
+FILE_FLAGS = ("diarize", "punctuate", "utterances", "smart_format", "detect_language")
+FILE_ENCODINGS = {"linear16": "pcm_s16le", "pcm_s16le": "pcm_s16le", "pcm_f32le": "pcm_f32le"}
+FILE_MAX_QUERY_FIELDS = 64  # more query parameters: 400
+UTTERANCE_SPLIT_S = 0.8  # Deepgram's default utt_split: a pause this long starts a new utterance
+
+
+class BadRequest(ValueError):
+    """A query that cannot be served: 400 with this reason."""
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """What a ``POST /v1/listen`` query asks for; anything else it says is listed in ``ignored``."""
+
+    diarize: bool = False
+    punctuate: bool = False
+    utterances: bool = False
+    utt_split: float = UTTERANCE_SPLIT_S
+    language: str | None = "en"  # None: detect
+    encoding: str | None = None  # raw PCM (pcm_s16le/pcm_f32le); None: a file in a container
+    sample_rate: int | None = None
+    channels: int = 1
+    ignored: tuple[str, ...] = ()  # query parameters accepted but not acted on
+
+    @classmethod
+    def parse(cls, query: str, default_language: str | None) -> FileOptions:
+        """Read a URL query (``diarize=true&language=en``...); raises :class:`BadRequest`."""
+        from urllib.parse import parse_qsl
+
+        from parley.server.protocol import WHISPER_LANGUAGES
+
+        try:
+            pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=FILE_MAX_QUERY_FIELDS)
+        except ValueError:
+            raise BadRequest(f"at most {FILE_MAX_QUERY_FIELDS} query parameters are accepted") from None
+        values = dict(pairs)  # a repeated parameter: the last one counts
+        flags = {name: _flag(name, values[name]) for name in FILE_FLAGS if name in values}
+        language: str | None = default_language
+        if "language" in values:
+            language = values["language"].split("-")[0].lower()  # en-US -> en (Whisper has no regions)
+            if language == "multi":
+                language = None
+            elif language not in WHISPER_LANGUAGES:
+                raise BadRequest(
+                    f"language must be a code Whisper knows, e.g. en or fr; got {shown(language)}"
+                )
+        if flags.get("detect_language"):
+            language = None
+        encoding = None
+        if "encoding" in values:
+            encoding = FILE_ENCODINGS.get(values["encoding"].lower())
+            if encoding is None:
+                raise BadRequest(
+                    f"encoding {shown(values['encoding'])} is not supported: raw audio must be "
+                    "linear16 (pcm_s16le) or pcm_f32le; send other audio as a file in its container"
+                )
+        return cls(
+            diarize=flags.get("diarize", False),
+            punctuate=flags.get("punctuate", False) or flags.get("smart_format", False),
+            utterances=flags.get("utterances", False),
+            utt_split=_number("utt_split", values, 0.0, 60.0, UTTERANCE_SPLIT_S),
+            language=language,
+            encoding=encoding,
+            sample_rate=int(_number("sample_rate", values, 8000, 192000, 0)) or None,
+            channels=int(_number("channels", values, 1, 2, 1)),
+            ignored=tuple(
+                sorted(
+                    {name for name in values}
+                    - {*FILE_FLAGS, "language", "encoding", "sample_rate"}
+                    - {"channels", "utt_split", "token"}
+                )
+            ),
+        )
+
+
+def shown(value: object) -> str:
+    from parley.server.protocol import shown as shown_value  # protocol imports this module
+
+    return shown_value(value)
+
+
+def _flag(name: str, value: str) -> bool:
+    if value.lower() in ("true", "1", ""):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise BadRequest(f"{name} must be true or false, not {shown(value)}")
+
+
+def _number(name: str, values: dict[str, str], low: float, high: float, default: float) -> float:
+    if name not in values:
+        return default
+    try:
+        number = float(values[name])
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:  # NaN fails too
+        raise BadRequest(f"{name} must be a number from {low:g} to {high:g}, not {shown(values[name])}")
+    return number
+
+
+def _plain_word(text: str) -> str:
+    """Deepgram's ``word``: lower case, no punctuation (apostrophes inside words kept)."""
+    import re
+
+    plain = re.sub(r"[^\w']+", "", text.lower()).strip("'")
+    return plain or text
+
+
+def listen_response(
+    words: list[tuple[str, float, float, float, str | None]],
+    options: FileOptions,
+    *,
+    request_id: str,
+    sha256: str,
+    created: str,
+    duration: float,
+    model: str,
+    language: str,
+) -> Wire:
+    """The answer to ``POST /v1/listen``: Deepgram's pre-recorded response for ``words`` (text,
+    start, end, confidence, speaker label). Speaker labels become 0, 1, ... in order of first word."""
+    import uuid
+
+    speaker_index: dict[str, int] = {}
+    entries: list[Wire] = []
+    for text, start, end, confidence, label in words:
+        entry: Wire = {
+            "word": _plain_word(text),
+            "start": round(start, 3),
+            "end": round(end, 3),
+            "confidence": round(confidence, 4),
+        }
+        if options.punctuate:
+            entry["punctuated_word"] = text
+        if options.diarize and label is not None:
+            entry["speaker"] = speaker_index.setdefault(label, len(speaker_index))
+        entries.append(entry)
+
+    def transcript(chosen: list[Wire]) -> str:
+        return " ".join(str(w.get("punctuated_word", w["word"])) for w in chosen)
+
+    def confidence(chosen: list[Wire]) -> float:
+        return round(sum(w["confidence"] for w in chosen) / len(chosen), 4) if chosen else 0.0
+
+    alternative: Wire = {
+        "transcript": transcript(entries),
+        "confidence": confidence(entries),
+        "words": entries,
+    }
+    channel: Wire = {"alternatives": [alternative]}
+    if options.language is None:
+        channel["detected_language"] = language
+    model_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"parley:{model}"))
+    metadata: Wire = {
+        "transaction_key": "deprecated",
+        "request_id": request_id,
+        "sha256": sha256,
+        "created": created,
+        "duration": round(duration, 3),
+        "channels": 1,
+        "models": [model_id],
+        "model_info": {model_id: {"name": model, "version": "parley", "arch": "whisper"}},
+    }
+    if options.ignored:
+        metadata["warnings"] = [
+            {"parameter": name, "type": "unsupported", "message": f"{name} is not supported; it was ignored"}
+            for name in options.ignored
+        ]
+    results: Wire = {"channels": [channel]}
+    if options.utterances:
+        results["utterances"] = [
+            {
+                "start": run[0]["start"],
+                "end": run[-1]["end"],
+                "confidence": confidence(run),
+                "channel": 0,
+                "transcript": transcript(run),
+                "words": run,
+                **({"speaker": run[0]["speaker"]} if "speaker" in run[0] else {}),
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{request_id}:{index}")),
+            }
+            for index, run in enumerate(_utterances(entries, options.utt_split))
+        ]
+    return {"metadata": metadata, "results": results}
+
+
+def _utterances(words: list[Wire], split_s: float) -> list[list[Wire]]:
+    """Runs of words of one speaker with no pause of ``split_s`` or more inside."""
+    runs: list[list[Wire]] = []
+    for word in words:
+        if (
+            runs
+            and word.get("speaker") == runs[-1][-1].get("speaker")
+            and (word["start"] - runs[-1][-1]["end"] < split_s)
+        ):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return runs
+
+
+def listen_error(status: int, code: str, message: str, request_id: str) -> Wire:
+    """The JSON body of a ``POST /v1/listen`` error (Deepgram's ``err_code``/``err_msg`` shape)."""
+    return {"err_code": code, "err_msg": message, "request_id": request_id}
+
+
 # -- the builders by their old names (kept importable from their old modules) ------------------------
 
 
@@ -203,8 +412,10 @@ def roster(names: dict[str, str]) -> Wire:
 
 __all__ = [
     "Ack",
+    "BadRequest",
     "Done",
     "Error",
+    "FileOptions",
     "Final",
     "FinalWord",
     "Partial",
@@ -218,6 +429,8 @@ __all__ = [
     "Speakers",
     "Wire",
     "error_event",
+    "listen_error",
+    "listen_response",
     "roster",
     "stamp",
 ]

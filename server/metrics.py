@@ -147,6 +147,17 @@ class ServerMetrics:
         self.sessions_cut = Counter(
             "parley_sessions_cut", "Sessions cut at the shutdown deadline before they flushed.", registry=r
         )
+        self.file_requests = Counter(
+            "parley_file_requests",
+            "POST /v1/listen requests answered, by HTTP status (200, 400, 401, 404, 408, 413, 503...).",
+            ["status"],
+            registry=r,
+        )
+        self.file_audio_seconds = Counter(
+            "parley_file_audio_seconds",
+            "Seconds of audio transcribed as files (POST /v1/listen).",
+            registry=r,
+        )
         r.register(_StageSeconds(stage_seconds))
         if scheduler is not None:
             r.register(_Scheduler(scheduler))

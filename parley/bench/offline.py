@@ -1,249 +1,39 @@
 """The offline baseline of ``parley bench``: "pyannote, then Whisper" over a whole file.
 
-The classic recipe: pyannote.audio's ``SpeakerDiarization`` pipeline over the whole recording,
-Whisper over the whole recording, then each word labelled with the speaker whose turns overlap it
-most. It runs on the *same* models Parley streams with (the :class:`~parley.server.engine.Engine`'s
-segmentation model, CAM++ embedding and Whisper), so the benchmark compares streaming against
-offline processing rather than one model against another.
-
-Everything stays offline: the pipeline gets the engine's model instances (never hub ids), no PLDA
-(agglomerative clustering does not use one), and is applied without its telemetry hook.
+One implementation with the server's file path (``POST /v1/listen``, ``parley transcribe``): the
+code lives in :mod:`parley.server.files`; these are its names as the bench has always used them.
 """
 
 from __future__ import annotations
 
-import bisect
-import time
-import warnings
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from parley.server.files import (
+    BATCH_SIZES,
+    CLUSTERING_THRESHOLD,
+    GPU_BATCH_SIZES,
+    MIN_CLUSTER_SIZE,
+    FileResult,
+    FileWord,
+    assign_speakers,
+    build_pipeline,
+    diarize,
+    transcribe,
+    transcribe_audio,
+)
 
-import numpy as np
-import torch
+OfflineWord = FileWord
+OfflineResult = FileResult
+run_offline = transcribe_audio
 
-if TYPE_CHECKING:
-    from pyannote.audio.pipelines import SpeakerDiarization
-
-    from parley.server.engine import Engine
-
-SAMPLE_RATE = 16000
-
-# Clustering hyperparameters: the pyannote/speaker-diarization-3.1 recipe (centroid linkage on
-# unit-normalised embeddings, min_cluster_size 12, no gap filling between turns) with the
-# threshold checked for CAM++. The threshold is a Euclidean distance between unit vectors,
-# d = sqrt(2 - 2 cos). Measured (DER with a 0.5 s collar, overlap scored):
-# * the pyannote sample (real telephone speech, 2 speakers, 37 clustered embeddings): each
-#   speaker's embeddings link below d = 0.575 and the two speakers join at d = 0.78-0.82, so every
-#   threshold in [0.60, 0.81] gives 2 speakers and DER 0.0; 0.30-0.55 splits off 1-2 extra
-#   speakers (DER 0.22-0.36), from 0.82 on both speakers are one (DER 0.45);
-# * ``parley.bench.synthetic``'s espeak-ng conversations: right from 0.55 to 0.75 with 3
-#   speakers and 0.55 to 0.70 with 4 (DER 0.10), at most 4 of 5 speakers anywhere in 0.5-0.9,
-#   and never 2 in "2spk-monologues" (its two voices are d = 0.49 apart for CAM++, closer than
-#   real voices: a threshold that low would split the real sample).
-# 0.65 is the middle of [0.60, 0.70], where every one of these files is at its best; 3.1's own
-# 0.7045 (tuned for WeSpeaker embeddings) is at that range's upper edge.
-# Calibrated again on the real-speech dev split (docs/dev-corpus.md, 2026-12-01; diarization only,
-# DER with a 0.5 s collar): every threshold from 0.45 to 0.80 gives the same mean DER (0.047 with
-# min_cluster_size 12, 0.044 with 6 or 3) and 2 speakers on every clip (the guests, 1-4 s of speech
-# each, form clusters below min_cluster_size and are reassigned to the big ones); 0.40 splits
-# dev-overlap (0.166). On the sample 0.40-0.55 split it (DER 0.217, 3 speakers), 0.65 and 0.75 give
-# 0.000. So 0.65 stays, and min_cluster_size 6 (returning-speaker 0.024 -> 0.014, sample unchanged).
-CLUSTERING_THRESHOLD = 0.65
-MIN_CLUSTER_SIZE = 6
-# Batch sizes (windows per forward pass), by device. On CPU batching does not pay: on the sample
-# (2 cores, 1 torch thread) embeddings take 8.6 s one window at a time, 12.6 s by 8 and 17.1 s by
-# 32 (CAM++'s 2-D front-end makes ~10 MB activations per 10 s window, which thrash the caches);
-# segmentation is 0.5-0.6 s whatever the batch. A GPU wants batches.
-BATCH_SIZES = {"cpu": (8, 1)}  # device type -> (segmentation, embedding)
-GPU_BATCH_SIZES = (32, 32)
-
-
-@dataclass
-class OfflineWord:
-    text: str
-    start: float  # seconds from the start of the file
-    end: float
-    speaker: str | None  # a diarization label; None only when diarization found no speech at all
-    probability: float
-
-
-@dataclass
-class OfflineResult:
-    words: list[OfflineWord]
-    turns: list[tuple[float, float, str]]  # diarization turns (start, end, label); overlaps kept
-    asr_seconds: float  # wall time of the ASR stage
-    diarization_seconds: float  # wall time of the diarization stage (pipeline set-up included)
-    language: str  # the transcription language (detected when none was asked for)
-    # pyannote's overlap-free variant of ``turns``, the one words are assigned from:
-    exclusive_turns: list[tuple[float, float, str]] = field(default_factory=list)
-
-
-def _no_plda():
-    """A placeholder for the pipeline's ``plda`` argument.
-
-    ``SpeakerDiarization.__init__`` always loads a PLDA (its default is a hub checkpoint, and
-    ``get_plda`` rejects ``None``) although only VBx clustering uses it. An uninitialised ``PLDA``
-    instance passes ``get_plda`` untouched and is never called by agglomerative clustering.
-    """
-    from pyannote.audio.core.plda import PLDA
-
-    return PLDA.__new__(PLDA)
-
-
-def build_pipeline(
-    engine: Engine,
-    *,
-    threshold: float = CLUSTERING_THRESHOLD,
-    min_cluster_size: int = MIN_CLUSTER_SIZE,
-) -> SpeakerDiarization:
-    """pyannote's diarization pipeline on the engine's segmentation and CAM++ models."""
-    from pyannote.audio.pipelines import SpeakerDiarization
-
-    device = torch.device(engine.device)
-    segmentation_batch, embedding_batch = BATCH_SIZES.get(device.type, GPU_BATCH_SIZES)
-    pipeline = SpeakerDiarization(
-        segmentation=engine.segmentation,  # Model instances are used as they are (get_model)
-        embedding=engine.embedding,  # -> PyannoteAudioPretrainedSpeakerEmbedding(model instance)
-        embedding_exclude_overlap=True,
-        plda=_no_plda(),
-        clustering="AgglomerativeClustering",
-        segmentation_batch_size=segmentation_batch,
-        embedding_batch_size=embedding_batch,
-    )
-    # PyannoteAudioPretrainedSpeakerEmbedding moves the embedding model to its own device
-    # argument, which the pipeline leaves at CPU: put the (shared) models back where they were.
-    pipeline.to(device)
-    pipeline.instantiate(
-        {
-            "segmentation": {"min_duration_off": 0.0},
-            "clustering": {
-                "method": "centroid",
-                "min_cluster_size": min_cluster_size,
-                "threshold": threshold,
-            },
-        }
-    )
-    return pipeline
-
-
-def diarize(
-    pipeline: SpeakerDiarization, audio: np.ndarray, *, num_speakers: int | None = None
-) -> tuple[list[tuple[float, float, str]], list[tuple[float, float, str]]]:
-    """Apply the pipeline to 16 kHz mono audio in memory: (turns, exclusive turns)."""
-    from pyannote.audio import Audio
-
-    waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
-    file = Audio.validate_file({"waveform": waveform, "sample_rate": SAMPLE_RATE, "uri": "offline"})
-    # ``apply``, not ``__call__``: the latter also reports each file to pyannote's telemetry
-    # endpoint (on by default in pyannote.audio 4), which an offline tool must not do.
-    with warnings.catch_warnings():
-        # pyannote probes the embedding model with a few samples to find its shortest input;
-        # statistics pooling over a single frame then warns about its standard deviation
-        warnings.filterwarnings("ignore", message=r"std\(\): degrees of freedom", category=UserWarning)
-        output = pipeline.apply(file, num_speakers=num_speakers)
-    return _turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization)
-
-
-def _turns(annotation: Any) -> list[tuple[float, float, str]]:
-    turns = [
-        (float(segment.start), float(segment.end), str(label))
-        for segment, _, label in annotation.itertracks(yield_label=True)
-    ]
-    return sorted(turns)
-
-
-def transcribe(
-    audio: np.ndarray, engine: Engine, *, language: str | None = "en"
-) -> tuple[list[tuple[str, float, float, float]], str]:
-    """Whisper over the whole file: ([(text, start, end, probability)], language)."""
-    model = engine.whisper(english_only=language == "en")
-    segments, info = model.transcribe(
-        np.ascontiguousarray(audio, dtype=np.float32),
-        language=language,
-        word_timestamps=True,
-        beam_size=5,
-        vad_filter=False,
-        condition_on_previous_text=True,
-    )
-    words = [
-        (word.word.strip(), float(word.start), float(word.end), float(word.probability))
-        for segment in segments  # a generator: decoding happens while iterating
-        for word in segment.words or ()
-        if word.word.strip()
-    ]
-    return words, info.language
-
-
-def assign_speakers(
-    words: list[tuple[float, float]], turns: list[tuple[float, float, str]]
-) -> list[str | None]:
-    """The speaker of each (start, end) word: the one whose turns overlap it for longest.
-
-    A word no turn overlaps, or one that two speakers overlap equally, goes to the speaker of the
-    turn nearest its midpoint (the earlier turn on a tie). None for every word when there are no
-    turns at all.
-    """
-    if not turns:
-        return [None] * len(words)
-    turns = sorted(turns)
-    starts = [start for start, _, _ in turns]
-    longest = max(end - start for start, end, _ in turns)
-    speakers: list[str | None] = []
-    for word_start, word_end in words:
-        overlap: dict[str, float] = {}
-        # turns starting before the word's end; those ending before its start have no overlap
-        first = bisect.bisect_left(starts, word_start - longest)
-        for start, end, label in turns[first : bisect.bisect_right(starts, word_end)]:
-            shared = min(end, word_end) - max(start, word_start)
-            if shared > 0:
-                overlap[label] = overlap.get(label, 0.0) + shared
-        best = max(overlap.values(), default=0.0)
-        candidates = {label for label, shared in overlap.items() if shared >= best - 1e-9} if best else None
-        if candidates is not None and len(candidates) == 1:
-            speakers.append(next(iter(candidates)))
-            continue
-        middle = (word_start + word_end) / 2
-        _, _, label = min(
-            (max(start - middle, middle - end, 0.0), start, label)
-            for start, end, label in turns
-            if candidates is None or label in candidates
-        )
-        speakers.append(label)
-    return speakers
-
-
-def run_offline(
-    audio: np.ndarray,
-    engine: Engine,
-    *,
-    language: str | None = "en",
-    num_speakers: int | None = None,
-) -> OfflineResult:
-    """Diarize, then transcribe, the whole of ``audio`` (16 kHz mono float32) on the engine's models.
-
-    ``language``: Whisper's language ("en" uses the English-only model); None detects it with the
-    multilingual model. ``num_speakers``: force that many speakers; None estimates it.
-    """
-    started = time.perf_counter()
-    pipeline = build_pipeline(engine)
-    turns, exclusive = diarize(pipeline, audio, num_speakers=num_speakers)
-    diarization_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
-    words, detected = transcribe(audio, engine, language=language)
-    asr_seconds = time.perf_counter() - started
-
-    # words are labelled from the overlap-free turns pyannote derives for transcripts; where
-    # those are empty (no frame with exactly one speaker), from the full turns
-    labels = assign_speakers([(start, end) for _, start, end, _ in words], exclusive or turns)
-    return OfflineResult(
-        words=[
-            OfflineWord(text=text, start=start, end=end, speaker=label, probability=probability)
-            for (text, start, end, probability), label in zip(words, labels, strict=True)
-        ],
-        turns=turns,
-        asr_seconds=asr_seconds,
-        diarization_seconds=diarization_seconds,
-        language=detected,
-        exclusive_turns=exclusive,
-    )
+__all__ = [
+    "BATCH_SIZES",
+    "CLUSTERING_THRESHOLD",
+    "GPU_BATCH_SIZES",
+    "MIN_CLUSTER_SIZE",
+    "OfflineResult",
+    "OfflineWord",
+    "assign_speakers",
+    "build_pipeline",
+    "diarize",
+    "run_offline",
+    "transcribe",
+]

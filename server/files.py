@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from parley.server.scheduler import Priority
+
 if TYPE_CHECKING:
     from pyannote.audio.pipelines import SpeakerDiarization
 
@@ -171,16 +173,25 @@ def transcribe(
     ``progress`` gets the end (s) of each segment as it is decoded; it may raise to stop early.
     """
     model = engine.whisper(english_only=language == "en")
-    segments, info = model.transcribe(
-        np.ascontiguousarray(audio, dtype=np.float32),
-        language=language,
-        word_timestamps=True,
-        beam_size=5,
-        vad_filter=False,
-        condition_on_previous_text=True,
-    )
+    # each 30 s window is decoded in a slot of the engine's scheduler at the lowest priority
+    # (server/scheduler.py): a live session's model calls go first between two windows
+    caller = f"file-{id(audio):x}"
+    with engine.scheduler.slot(caller, Priority.FILE):  # language detection runs here, eagerly
+        segments, info = model.transcribe(
+            np.ascontiguousarray(audio, dtype=np.float32),
+            language=language,
+            word_timestamps=True,
+            beam_size=5,
+            vad_filter=False,
+            condition_on_previous_text=True,
+        )
     words = []
-    for segment in segments:  # a generator: decoding happens while iterating
+    pending = iter(segments)  # a generator: decoding happens while iterating
+    while True:
+        with engine.scheduler.slot(caller, Priority.FILE):
+            segment = next(pending, None)
+        if segment is None:
+            break
         words += [
             (word.word.strip(), float(word.start), float(word.end), float(word.probability))
             for word in segment.words or ()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from parley.bench import metrics
-from parley.bench.report import markdown, plot, update_readme
+from parley.bench.report import markdown, plot, plot_capacity, update_readme
 from parley.bench.runner import BenchFile, BenchOptions, run_bench, write_results
 from parley.config import Config
 from parley.samples import pyannote_sample
@@ -250,8 +250,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
         (segment.start, segment.end, label) for segment, _, label in reference.itertracks(yield_label=True)
     ]
     plot(data, turns, args.out / "bench.png")
+    written = [path, args.out / "results.md", args.out / "bench.png"]
+    if data.get("capacity"):
+        plot_capacity(data["capacity"], options.latency_budget_s, args.out / "capacity.png")
+        written.append(args.out / "capacity.png")
     print(table)
-    print(f"parley bench: wrote {path}, {args.out / 'results.md'}, {args.out / 'bench.png'}")
+    print(f"parley bench: wrote {', '.join(map(str, written))}")
     if args.update_readme and not update_readme(args.update_readme, table):
         print(f"parley bench: no bench markers in {args.update_readme}; README not updated", file=sys.stderr)
     return 0

@@ -66,10 +66,19 @@ def markdown(result: dict[str, Any], command: str) -> str:
             o = _fmt(offline.get(key), digits, unit) if key in offline else "–"
         lines.append(f"| {label} | {s} | {o} |")
     if result.get("capacity"):
-        lines += ["", "| concurrent real-time sessions | final latency p95 | real time |", "|---|---|---|"]
+        lines += [
+            "",
+            "| concurrent real-time sessions | final latency p50 / p95 | first partial p50 "
+            "| CPU s per audio s (per session) | partials shed | within budget |",
+            "|---|---|---|---|---|---|",
+        ]
         for row in result["capacity"]:
             verdict = "yes" if row["real_time"] else "no"
-            lines.append(f"| {row['streams']} | {_fmt(row['latency_final_p95'], 2, ' s')} | {verdict} |")
+            final = f"{_fmt(row['latency_final_p50'], 2)} / {_fmt(row['latency_final_p95'], 2, ' s')}"
+            partial = _fmt(row.get("latency_first_partial_p50"), 2, " s")
+            cpu = _fmt(row.get("cpu_per_audio_second"), 2)
+            shed = f"{row.get('partials_shed', 0)} of {row.get('partials', 0) + row.get('partials_shed', 0)}"
+            lines.append(f"| {row['streams']} | {final} | {partial} | {cpu} | {shed} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 
@@ -141,3 +150,31 @@ def write_report(
     paths[1].write_text(table)
     plot_to(result, paths[2])
     return paths
+
+
+def plot_capacity(capacity: list[dict[str, Any]], budget_s: float, path: Path) -> None:
+    """Latency against concurrent sessions: final p50/p95, first partial p50, and the budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    streams = [row["streams"] for row in capacity]
+    figure, axis = plt.subplots(figsize=(8, 4.5))
+    for key, label, style in (
+        ("latency_final_p95", "final p95", "o-"),
+        ("latency_final_p50", "final p50", "s-"),
+        ("latency_first_partial_p50", "first partial p50", "^--"),
+    ):
+        values = [row.get(key) for row in capacity]
+        axis.plot(streams, [float("nan") if v is None else v for v in values], style, label=label)
+    axis.axhline(budget_s, color="red", linestyle=":", label=f"budget {budget_s:g} s (final p95)")
+    axis.set_xlabel("concurrent real-time sessions")
+    axis.set_ylabel("latency (s)")
+    axis.set_xticks(streams)
+    axis.set_title("Latency against concurrent sessions")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

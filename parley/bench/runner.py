@@ -400,13 +400,26 @@ def run_bench(
     return result
 
 
+def _shed_partials(server: ServerProcess) -> float:
+    """``parley_inference_shed_total{priority="partial"}`` of the server under test, from /metrics."""
+    url = f"http://127.0.0.1:{server.port}/metrics"
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    for line in text.splitlines():
+        if line.startswith('parley_inference_shed_total{priority="partial"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def run_capacity(
     server: ServerProcess, file: BenchFile, options: BenchOptions, progress: Progress
 ) -> list[dict]:
-    """N concurrent real-time sessions of one file: latency p95 per N (ramping with find_capacity)."""
+    """N concurrent real-time sessions of one file, for N = 1, 2, ... (with find_capacity, until the
+    final latency p95 exceeds the budget): latency p50/p95 of finals and first partials, server CPU
+    seconds per audio second of one session, partials the scheduler shed."""
     from parley.client.audio_source import decode_file
 
     audio = decode_file(str(file.wav))
+    segments = metrics.load_stm(file.stm)
     levels = range(1, options.max_streams + 1) if options.find_capacity else [options.streams]
     rows: list[dict[str, Any]] = []
     for streams in levels:
@@ -415,23 +428,34 @@ def run_capacity(
         async def many(n: int = streams) -> list[StreamRun]:
             return await asyncio.gather(*(stream_file(server.url, audio, 1.0) for _ in range(n)))
 
+        cpu_before, shed_before = server.usage().cpu_seconds, _shed_partials(server)
         runs = asyncio.run(many())
+        cpu = server.usage().cpu_seconds - cpu_before
+        shed = _shed_partials(server) - shed_before
         latencies = [f["emitted_at"] - f["end"] for run in runs for f in run.finals]
+        first_partials = [x for run in runs for x in first_partial_latencies(run, segments)]
         tails = [run.wall_seconds - run.audio_seconds for run in runs]  # time from the last audio to `done`
         p95 = metrics.percentile(latencies, 95)
         real_time = all(run.done for run in runs) and p95 is not None and p95 <= options.latency_budget_s
+        audio_seconds = sum(run.audio_seconds for run in runs)
         rows.append(
             {
                 "streams": streams,
                 "latency_final_p50": metrics.percentile(latencies, 50),
                 "latency_final_p95": p95,
+                "latency_first_partial_p50": metrics.percentile(first_partials, 50),
+                "latency_first_partial_p95": metrics.percentile(first_partials, 95),
+                "cpu_per_audio_second": cpu / audio_seconds if audio_seconds else None,
+                "partials": sum(len(run.partials) for run in runs),
+                "partials_shed": int(shed),
                 "drain_seconds_max": max(tails),
                 "real_time": real_time,
             }
         )
         progress(
-            f"    p95 final latency {p95 or 0:.2f} s, drain {max(tails):.1f} s: "
-            + ("ok" if real_time else "over budget")
+            f"    final latency p50/p95 {metrics.percentile(latencies, 50) or 0:.2f}/{p95 or 0:.2f} s, "
+            f"CPU {rows[-1]['cpu_per_audio_second'] or 0:.2f} s per audio s, {int(shed)} partials shed, "
+            f"drain {max(tails):.1f} s: " + ("ok" if real_time else "over budget")
         )
         if options.find_capacity and not real_time:
             break

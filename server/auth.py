@@ -1,7 +1,8 @@
 """Bearer tokens for the WebSocket handshake.
 
-A client presents a token as ``Authorization: Bearer <token>`` or, where it cannot set headers (a
-browser's ``WebSocket``), as ``?token=<token>`` in the URL. Tokens come from ``auth.tokens``,
+A client presents a token as ``Authorization: Bearer <token>`` (or ``Authorization: Token <token>``,
+as Deepgram's clients send their key) or, where it cannot set headers (a browser's ``WebSocket``),
+as ``?token=<token>`` in the URL. Tokens come from ``auth.tokens``,
 ``auth.token_file`` (one per line, ``#`` comments) and ``$PARLEY_AUTH_TOKENS``. No token
 configured: the socket is open to anyone who can reach it.
 """
@@ -35,10 +36,11 @@ def load_tokens(config: AuthConfig) -> list[str]:
 
 
 def presented_token(request: Request) -> str | None:
-    """The token in the handshake request: the ``Authorization`` header first, else ``?token=``."""
+    """The token in the handshake request: the ``Authorization`` header first (``Bearer`` or
+    ``Token``), else ``?token=``."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
+    if scheme.lower() in ("bearer", "token") and value.strip():
         return value.strip()
     values = parse_qs(urlsplit(request.path).query).get("token")
     return values[0] if values else None

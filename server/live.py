@@ -34,6 +34,7 @@ from parley.server.lifecycle import (
     Output,
     Publish,
     RenameSpeaker,
+    RunFinalize,
     RunFlush,
     Send,
     SessionProtocol,
@@ -76,6 +77,7 @@ class LiveSession:
         self._work = asyncio.Event()  # new audio, or the end of the stream
         self._progress = asyncio.Event()  # the processor consumed audio (releases back-pressure)
         self._stopping = False
+        self._finalize = False  # a finalize is pending (RunFinalize); later requests join it
         self._processor: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
 
@@ -112,7 +114,7 @@ class LiveSession:
     def execute(self, outputs: list[Output]) -> None:
         for output in outputs:
             if isinstance(output, Send):
-                self._send(output.message)
+                self._send(output.message, output.from_finalize)
             elif isinstance(output, Publish):
                 self._record(output.message)
                 self.publish(output.message["type"], output.message)
@@ -123,6 +125,9 @@ class LiveSession:
                 self.receive_audio(output.data)
             elif isinstance(output, RenameSpeaker):
                 self._rename(output.speaker, output.name)
+            elif isinstance(output, RunFinalize):
+                self._finalize = True  # the processor runs it after the audio it holds
+                self._work.set()
             elif isinstance(output, RunFlush):
                 self._flusher = asyncio.create_task(self._flush(), name=f"flush-{self.session_id}")
             elif isinstance(output, SetTimer):
@@ -142,11 +147,11 @@ class LiveSession:
         if timer is not None:
             timer.cancel()
 
-    def _send(self, message: dict[str, Any]) -> None:
+    def _send(self, message: dict[str, Any], from_finalize: bool = False) -> None:
         if message["type"] == "error":
             self.server.metrics.errors.labels(message["code"]).inc()
         if self.connection is not None:
-            self.connection.enqueue(message)
+            self.connection.enqueue(message, from_finalize=from_finalize)
 
     def _record(self, message: dict[str, Any]) -> None:
         """Keep what a resume replays, and count it."""
@@ -208,6 +213,11 @@ class LiveSession:
                     self.server.metrics.lag.labels(self.session_id).set(self.session.lag)
                     if events:
                         self.deliver(StepDone(tuple(events), lag=self.session.lag))
+                if self._finalize and not self._stopping and not self.ended:
+                    self._finalize = False
+                    events = await self._loop.run_in_executor(self.server.executor, self.session.finalize)
+                    self._progress.set()
+                    self.deliver(StepDone(tuple(events), lag=self.session.lag, finalized=True))
                 if self._stopping:
                     return
         except asyncio.CancelledError:

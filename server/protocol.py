@@ -179,7 +179,13 @@ class Keepalive:
     """No audio for a while, but the client is still there (resets the idle timeout)."""
 
 
-ClientMessage = Start | Stop | Rename | Resume | Keepalive
+@dataclass
+class Finalize:
+    """Flush now: close the open utterance and send its finals, then go on streaming (Deepgram's
+    ``Finalize``; Parley's own protocol has no such message)."""
+
+
+ClientMessage = Start | Stop | Rename | Resume | Keepalive | Finalize
 MAX_SPEAKER_NAME = 64
 MAX_ID_LENGTH = 128  # session ids and resume tokens are far shorter; longer ones are refused
 MAX_SHOWN = 48  # characters of a client's value quoted back in an error message, at most

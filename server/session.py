@@ -74,6 +74,7 @@ class Session:
         self._recent: deque[RecentFinal] = deque()  # finals the speaker tracker may still revise
         self._labels_seen = (0, 0)  # SpeakerTracker.labels_version the recent finals were checked against
         self.speaker_updates = 0  # speaker_update events sent
+        self._speech_open = False  # an utterance is open (for speech_started, with options.endpoints)
 
     # -- event-loop side -------------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class Session:
             self.processed += len(block)
             for utterance in closed:
                 events.extend(self._finalize(utterance))
+            events.extend(self._speech_started())
             self.speakers.advance(until=self.processed)
             events.extend(self._roster_changes())
             events.extend(self._speaker_updates())
@@ -162,6 +164,27 @@ class Session:
         events.extend(self._roster_changes())
         events.extend(self._speaker_updates())
         return events
+
+    def finalize(self) -> list[Event]:
+        """Flush now and go on (a client's finalize): process the whole blocks received, close the
+        open utterance and emit its finals (the last one marked ``endpoint``)."""
+        events: list[Event] = []
+        while self.has_pending:
+            events.extend(self.step())
+        for utterance in self.segmenter.close_open():
+            events.extend(self._finalize(utterance))
+        self._speech_open = False
+        events.extend(self._roster_changes())
+        events.extend(self._speaker_updates())
+        return events
+
+    def _speech_started(self) -> list[Event]:
+        """``speech_started`` when an utterance opens (only where the session asked for endpoints)."""
+        since = self.segmenter.open_since
+        was_open, self._speech_open = self._speech_open, since is not None
+        if since is None or was_open or not self.options.endpoints:
+            return []
+        return [messages.SpeechStarted(round(since / PIPELINE_RATE, 3)).wire()]
 
     def _maybe_partial(self) -> list[Event]:
         current = self.segmenter.current()
@@ -226,18 +249,24 @@ class Session:
             events.append(messages.Partial(number, start, end, "", "", "", None).wire())
         self._partial_shown = False
         if transcript.words:
-            events.extend(self._emit_finals(transcript.words, transcript.language, number, utterance.end))
+            events.extend(
+                self._emit_finals(transcript.words, transcript.language, number, utterance.end, endpoint=True)
+            )
         return events
 
-    def _emit_finals(self, words: list[Word], language: str | None, utterance: int, end: int) -> list[Event]:
-        """One final per speaker turn of ``words`` (speech up to stream sample ``end``)."""
+    def _emit_finals(
+        self, words: list[Word], language: str | None, utterance: int, end: int, endpoint: bool = False
+    ) -> list[Event]:
+        """One final per speaker turn of ``words`` (speech up to stream sample ``end``); with
+        ``options.endpoints``, the last one carries ``endpoint`` (it ends a closed utterance)."""
         self.transcriber.remember(words)
         self.speakers.advance_to(end)
         events = self._roster_changes()
 
         attribute_words(words, self._speaker_between)
         self._labels_seen = self.speakers.labels_version  # these words carry the current labels
-        for turn in split_turns(words):
+        turns = split_turns(words)
+        for index, turn in enumerate(turns):
             self.finals_sent += 1
             speaker = turn[0].speaker
             words_out = tuple(
@@ -253,6 +282,7 @@ class Session:
                 text=caption_text(turn),
                 language=language,
                 words=words_out,
+                endpoint=(endpoint and index == len(turns) - 1) if self.options.endpoints else None,
             )
             wire = final.wire()
             events.append(wire)

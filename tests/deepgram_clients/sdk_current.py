@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from deepgram import AsyncDeepgramClient
 from deepgram.core.events import EventType
@@ -35,7 +36,7 @@ async def main(path: str) -> None:
     ws = http.replace("http://", "ws://")
     environment = DeepgramClientEnvironment(base=http, production=ws, agent=ws, agent_rest=http)
     client = AsyncDeepgramClient(api_key=os.environ["DEEPGRAM_TEST_KEY"], environment=environment)
-    audio = open(path, "rb").read()
+    audio = Path(path).read_bytes()
     finalized, closed = asyncio.Event(), asyncio.Event()
 
     async def on_message(message: object) -> None:

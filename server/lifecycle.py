@@ -32,11 +32,12 @@ from typing import Literal
 
 from parley.config import Config
 from parley.server import messages
-from parley.server.audio import ENCODINGS
+from parley.server.audio import unit_bytes, units_per_second
 from parley.server.messages import SessionOptions, Wire
 from parley.server.protocol import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL,
+    CLOSE_INVALID_DATA,
     CLOSE_NORMAL,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
@@ -91,6 +92,13 @@ class Dropped:
 @dataclass(frozen=True)
 class TimerFired:
     kind: TimerKind
+
+
+@dataclass(frozen=True)
+class BadAudio:
+    """The audio the client sent cannot be decoded (``reason`` says why): the session ends."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,7 @@ class Shutdown:
 Input = (
     TextFrame
     | Requested
+    | BadAudio
     | AudioFrame
     | Dropped
     | TimerFired
@@ -286,6 +295,7 @@ class SessionProtocol:
     _renamed_at: float = 0.0
     _acked: int = 0  # ``ack`` of the last message that carried one
     _lag: float = 0.0  # of the events being stamped
+    _bad_audio: str | None = None  # the stream's end did not decode (found by the final flush)
 
     def __post_init__(self) -> None:
         self._renames = float(self.config.limits.rename_burst)
@@ -369,13 +379,14 @@ class SessionProtocol:
                 )
                 return [*self._fatal_send(error), *self._flush("error", attached=False)]
             assert self.options is not None
-            frame_bytes = self.options.channels * ENCODINGS[self.options.encoding].itemsize
-            allowed = int(limits.max_session_s * self.options.sample_rate) - self.samples
+            frame_bytes = unit_bytes(self.options.encoding, self.options.channels)
+            per_second = units_per_second(self.options.encoding, self.options.sample_rate)
+            allowed = int(limits.max_session_s * per_second) - self.samples
             data = event.data[: max(0, allowed * frame_bytes - self._partial_bytes)]
             whole, self._partial_bytes = divmod(self._partial_bytes + len(data), frame_bytes)
             self.samples += whole
             outputs: list[Output] = [SetTimer("idle", limits.idle_timeout_s)]
-            interval = self.config.resume.ack_interval_s * self.options.sample_rate
+            interval = self.config.resume.ack_interval_s * per_second
             if self.samples - self._acked >= interval and self.attached:
                 outputs.append(Send(self._stamp(messages.Ack().wire())))
             if data:
@@ -410,6 +421,9 @@ class SessionProtocol:
             if event.kind == "wall":
                 return self._flush("wall_limit")
             return []
+        if isinstance(event, BadAudio):
+            error = ProtocolError("bad_audio", event.reason, True, CLOSE_INVALID_DATA)
+            return [*self._fatal_send(error), *self._flush("error", attached=False)]
         if isinstance(event, StepDone):
             return self._step(event)
         if isinstance(event, Dropped):
@@ -450,6 +464,9 @@ class SessionProtocol:
             return self._step(event)
         if isinstance(event, Dropped):
             self.attached = False
+            return []
+        if isinstance(event, BadAudio):  # found at the stream's end: said before `done`, closed 1007
+            self._bad_audio = event.reason
             return []
         if isinstance(event, FlushDone):
             self._lag = event.lag
@@ -561,6 +578,9 @@ class SessionProtocol:
             code, close_reason = CLOSE_POLICY, "idle timeout"
         elif reason == "shutdown":
             code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
+        if self._bad_audio is not None:
+            closing.append(messages.error_event("bad_audio", self._bad_audio, True))
+            code, close_reason = CLOSE_INVALID_DATA, self._bad_audio[:120]
         if reason != "idle":
             done_reason = {"stop": None, "wall_limit": "too_long"}.get(reason, reason)
             assert self.options is not None

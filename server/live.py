@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from parley.client.formats import apply_speaker_update
 from parley.server import messages
-from parley.server.audio import PIPELINE_RATE
+from parley.server.audio import PIPELINE_RATE, AudioDecodeError
 from parley.server.lifecycle import (
+    BadAudio,
     CancelTimer,
     Close,
     Dropped,
@@ -189,7 +190,11 @@ class LiveSession:
 
     def receive_audio(self, data: bytes) -> None:
         before = self.session.received
-        self.session.receive_audio(data)
+        try:
+            self.session.receive_audio(data)
+        except AudioDecodeError as exc:  # delivered after the outputs being carried out now
+            self._loop.call_soon(self.deliver, BadAudio(str(exc)))
+            return
         self.server.metrics.audio_seconds.inc((self.session.received - before) / PIPELINE_RATE)
         self._work.set()
 
@@ -229,7 +234,10 @@ class LiveSession:
 
     async def _flush(self) -> None:
         """End of audio: process everything held, close the open utterance, deliver the last finals."""
-        self.session.end_of_audio()
+        try:  # in the pool: a compressed stream's demuxer may take a moment to decode its tail
+            await self._loop.run_in_executor(self.server.executor, self.session.end_of_audio)
+        except AudioDecodeError as exc:  # what decoded before it still counts
+            self.deliver(BadAudio(str(exc)))
         self._stopping = True
         self._work.set()
         if self._processor is not None:  # wait, without cancelling it if this task is cancelled
@@ -279,6 +287,7 @@ class LiveSession:
     def _ended(self, reason: str) -> None:
         """The protocol is DONE: drop the session for good."""
         self.end_reason = reason
+        self.session.decoder.close()  # a compressed stream's demuxer thread reads the end
         for kind in list(self._timers):
             self._cancel_timer(kind)
         current = asyncio.current_task()

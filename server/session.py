@@ -20,7 +20,7 @@ import numpy as np
 
 from parley.config import Config
 from parley.server import messages
-from parley.server.audio import PIPELINE_RATE, PcmDecoder
+from parley.server.audio import PIPELINE_RATE, make_decoder
 from parley.server.captions import attribute_words, caption_text, majority_speaker, split_turns
 from parley.server.engine import Engine
 from parley.server.messages import SessionOptions
@@ -53,7 +53,7 @@ class Session:
         self.session_id = session_id
         self.config = config
         self.options = options
-        self.decoder = PcmDecoder(options.encoding, options.sample_rate, options.channels)
+        self.decoder = make_decoder(options.encoding, options.sample_rate, options.channels)
         self.segmenter = UtteranceSegmenter(config.vad)
         self.transcriber = UtteranceTranscriber(engine, config.asr, options.language, options.task)
         speakers_config = config.speakers
@@ -79,14 +79,15 @@ class Session:
     # -- event-loop side -------------------------------------------------------------------------
 
     def receive_audio(self, data: bytes) -> None:
-        """Decode one binary frame and queue it for :meth:`step`."""
+        """Decode one binary frame and queue it for :meth:`step` (raises
+        :class:`~parley.server.audio.AudioDecodeError` on undecodable audio)."""
         self._enqueue(self.decoder.decode(data))
 
     def end_of_audio(self) -> None:
         """The client said ``stop``: queue the decoder's tail; the last partial block may now run."""
         if not self._ended:
-            self._enqueue(self.decoder.flush())
             self._ended = True
+            self._enqueue(self.decoder.flush())
 
     def _enqueue(self, samples: np.ndarray) -> None:
         if len(samples):

@@ -271,6 +271,64 @@ async def test_parley_protocol_on_root_is_unchanged(dg_server, hello_pcm):
     assert all("endpoint" not in m for m in received if m["type"] == "final")
 
 
+# -- compressed audio ---------------------------------------------------------------------------------
+
+
+def hello_opus(sample_audio: np.ndarray, container: str | None) -> list[bytes]:
+    """'Hello? Hello? Oh, hello.' and 1 s of silence as Opus at 48 kHz (a container in 4000-byte
+    pieces, as MediaRecorder hands them out, or raw packets)."""
+    import soxr
+
+    from tests.test_audio_decoder import opus_stream
+
+    speech = np.concatenate([sample_audio[int(6.5 * 16000) : int(9.0 * 16000)], np.zeros(16000, np.float32)])
+    encoded = opus_stream(soxr.resample(speech, 16000, 48000).astype(np.float32), container)
+    if container is None:
+        return encoded
+    return [encoded[0][i : i + 4000] for i in range(0, len(encoded[0]), 4000)]
+
+
+async def test_webm_opus_without_encoding_on_deepgram(dg_server, sample_audio):
+    """Deepgram's containerized audio (no ``encoding``): WebM/Opus as MediaRecorder sends it."""
+    async with connect(listen_url(dg_server, "punctuate=true"), additional_headers=auth()) as ws:
+        for piece in hello_opus(sample_audio, "webm"):
+            await ws.send(piece)
+        await ws.send(json.dumps({"type": "CloseStream"}))
+        received = await collect(ws)
+    assert ws.close_code == 1000 and received[-1]["type"] == "Metadata"
+    text = " ".join(m["channel"]["alternatives"][0]["transcript"] for m in received if m["type"] == "Results")
+    assert text.lower().count("hello") >= 2, text
+    assert received[-1]["duration"] == pytest.approx(3.5, abs=0.1)
+
+
+@pytest.mark.parametrize(("encoding", "container"), [("ogg_opus", "ogg"), ("webm", "webm"), ("opus", None)])
+async def test_opus_on_parleys_protocol(dg_server, sample_audio, encoding, container):
+    url = f"ws://127.0.0.1:{dg_server.port}/"
+    async with connect(url, additional_headers=auth()) as ws:
+        start = {"type": "start", "sample_rate": 48000, "encoding": encoding, "language": "en"}
+        await ws.send(json.dumps(start))
+        for piece in hello_opus(sample_audio, container):
+            await ws.send(piece)
+        await ws.send(json.dumps({"type": "stop"}))
+        received = await collect(ws)
+    done = received[-1]
+    assert done["type"] == "done" and done["duration"] == pytest.approx(3.5, abs=0.1)
+    text = " ".join(m["text"] for m in received if m["type"] == "final")
+    assert text.lower().count("hello") >= 2, text
+
+
+async def test_undecodable_audio_is_closed_with_a_clear_reason(dg_server):
+    """Bytes that are no container: the session ends, closed 1007 (invalid data) saying why."""
+    noise = bytes(np.random.default_rng(9).integers(0, 256, 48_000, dtype=np.uint8))
+    async with connect(listen_url(dg_server, "encoding=webm"), additional_headers=auth()) as ws:
+        for offset in range(0, len(noise), 4000):
+            await ws.send(noise[offset : offset + 4000])
+        await ws.send(json.dumps({"type": "CloseStream"}))
+        received = await collect(ws)
+    assert ws.close_code == 1007, (ws.close_code, ws.close_reason, received)
+    assert ws.close_reason.startswith("the audio is not a WebM stream FFmpeg can decode"), ws.close_reason
+
+
 # -- the real clients ---------------------------------------------------------------------------------
 
 

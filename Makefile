@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.parley-installed
 
-.PHONY: setup models system-deps demo serve test lint bench clean
+.PHONY: setup models deepgram-clients system-deps demo serve test lint bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,14 +19,30 @@ $(INSTALLED): pyproject.toml
 models: $(INSTALLED)
 	$(BIN)/parley models fetch
 
-setup: $(INSTALLED) models
+# The real Deepgram clients of tests/test_deepgram.py, pinned: deepgram-sdk 4.8.1 is in the main venv
+# (test extras); the current Python SDK is the same `deepgram` package, so it gets a small venv of its
+# own; the npm SDK is installed from tests/node/package-lock.json
+DEEPGRAM_SDK_CURRENT := deepgram-sdk==7.17.0
+DEEPGRAM_VENV := .venv-deepgram
+$(DEEPGRAM_VENV)/.installed: Makefile
+	test -x $(DEEPGRAM_VENV)/bin/python || $(PYTHON) -m venv $(DEEPGRAM_VENV)
+	$(DEEPGRAM_VENV)/bin/pip install --quiet "$(DEEPGRAM_SDK_CURRENT)"
+	touch $@
+tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --silent
+	touch $@
+deepgram-clients: $(DEEPGRAM_VENV)/.installed tests/node/node_modules/.installed
+
+setup: $(INSTALLED) models deepgram-clients
 
 # Debian packages the tests need: a real MQTT broker, a real browser (Debian's Chromium),
-# and espeak-ng + sox for the synthetic benchmark conversations
+# espeak-ng + sox for the synthetic benchmark conversations; node + npm for the npm Deepgram SDK
+# (Debian's nodejs and npm, unless an npm is there already: NodeSource's nodejs carries its own)
 SYSTEM_PACKAGES := mosquitto chromium espeak-ng sox
 system-deps:
 	@missing=""; \
 	for package in $(SYSTEM_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
@@ -42,11 +58,11 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup system-deps lint
+test: system-deps setup lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) test-artifacts
+	rm -rf $(VENV) $(DEEPGRAM_VENV) tests/node/node_modules test-artifacts
 
 # Benchmark: streaming vs the offline baseline on the bundled sample; refreshes the README table
 bench: setup system-deps

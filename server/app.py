@@ -39,6 +39,14 @@ from parley.config import Config
 from parley.models.bundle import ModelMissingError
 from parley.server import http, messages
 from parley.server.auth import AuthConfigError, is_authorised, load_tokens
+from parley.server.deepgram import (
+    DeepgramFront,
+    DeepgramOptions,
+    is_deepgram_path,
+    parse_client,
+    parse_query,
+    query_of,
+)
 from parley.server.engine import Engine
 from parley.server.lifecycle import (
     AudioFrame,
@@ -51,6 +59,7 @@ from parley.server.lifecycle import (
     Input,
     Output,
     Refused,
+    Requested,
     Resumed,
     Send,
     SessionProtocol,
@@ -77,6 +86,7 @@ from parley.server.protocol import (
     ProtocolError,
     Resume,
     error_event,
+    parse_text,
     shown,
 )
 from parley.server.rest import FileService, HttpExchange
@@ -494,7 +504,9 @@ class ParleyServer:
             )
             await websocket.close(CLOSE_TRY_AGAIN, "too many connections waiting to start; try again later")
             return
-        connection = Connection(self, websocket)
+        request = websocket.request
+        deepgram = request is not None and is_deepgram_path(request.path)
+        connection = Connection(self, websocket, deepgram=deepgram)
         self.connections.add(connection)
         try:
             await connection.run()
@@ -514,9 +526,14 @@ class Connection:
     """One client socket, a thin I/O shell: reads frames and feeds them to the session's protocol
     (:mod:`parley.server.lifecycle`), opens (``start``) or takes over (``resume``) a session when the
     protocol says so, after the server's own checks (capacity, names, tokens), and sends what the
-    protocol sends, through a bounded queue."""
+    protocol sends, through a bounded queue.
 
-    def __init__(self, server: ParleyServer, websocket: ServerConnection) -> None:
+    ``deepgram``: the socket speaks Deepgram's live protocol (``/v1/listen``): its session's options
+    come from the query string, its text frames are parsed by :func:`~parley.server.deepgram.
+    parse_client`, and what the protocol sends goes out through :class:`~parley.server.deepgram.
+    DeepgramFront`. The session core is the same."""
+
+    def __init__(self, server: ParleyServer, websocket: ServerConnection, deepgram: bool = False) -> None:
         self.server = server
         self.config = server.config
         self.websocket = websocket
@@ -530,8 +547,24 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
         self._opener: asyncio.Task[LiveSession | None] | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._opening = SessionProtocol(self.config)  # until a session is started or taken over
+        # until a session is started or taken over
+        self._opening = SessionProtocol(self.config, parser=parse_client if deepgram else parse_text)
         self._finished = asyncio.Event()
+        self.front: DeepgramFront | None = None
+        self._request: Input | None = None  # a front-end's session request, fed on opening
+        if deepgram:
+            request = websocket.request
+            assert request is not None
+            try:
+                options, front_options = parse_query(query_of(request.path), self.config)
+            except ProtocolError as error:
+                self.front = DeepgramFront(DeepgramOptions(), 1)
+                self._request = Refused(error)
+            else:
+                self.front = DeepgramFront(front_options, options.channels)
+                self._request = Requested(options)
+                if front_options.ignored:
+                    log.info("deepgram query: ignored %s", ", ".join(front_options.ignored))
 
     @property
     def session_id(self) -> str | None:
@@ -539,15 +572,25 @@ class Connection:
 
     # -- sending ---------------------------------------------------------------------------------
 
-    def enqueue(self, message: dict[str, Any] | _Close) -> None:
-        """Queue a message for the client; a client that lets the queue fill up is closed."""
+    def enqueue(self, message: dict[str, Any] | _Close, from_finalize: bool = False) -> None:
+        """Queue a message for the client (through the front-end, if any); a client that lets the
+        queue fill up is closed."""
         if self.closing:
             return
         if isinstance(message, _Close):
             self._outbox.put_nowait(message)
             self.closing = True
             return
-        text = json.dumps(message)  # ASCII (ensure_ascii): its length is its size in bytes
+        if self.front is not None:
+            for rendered in self.front.render(message, from_finalize):
+                self._enqueue_text(json.dumps(rendered))
+            return
+        self._enqueue_text(json.dumps(message))
+
+    def _enqueue_text(self, text: str) -> None:
+        """``text`` is ASCII (json.dumps' ensure_ascii): its length is its size in bytes."""
+        if self.closing:
+            return
         limits = self.config.limits
         if (
             self._outbox.qsize() >= max(2, limits.send_queue_messages)
@@ -689,6 +732,8 @@ class Connection:
         protocol = self._opening
         deadlines: dict[TimerKind, float] = {}
         outputs = protocol.start_timers()
+        if self._request is not None:  # the session's options came with the connection
+            outputs += protocol.receive(self._request, self._now())
         while True:
             for index, output in enumerate(outputs):
                 if isinstance(output, SetTimer):
@@ -755,6 +800,8 @@ class Connection:
             )
             return None
         session = Session(self.server.engine, self.config, options, uuid.uuid4().hex[:12])
+        if self.front is not None:
+            self.front.model_name = session.transcriber.model_name
         live = LiveSession(self.server, session, self._opening)
         live.client = self.client
         self.live = live

@@ -3,16 +3,61 @@
 The wire carries raw little-endian PCM (``pcm_s16le`` or ``pcm_f32le``, mono or interleaved stereo) at
 the client's rate. A frame may end in the middle of a sample: the partial bytes are carried over and
 completed by the next frame, so a client can cut its byte stream anywhere.
+
+Or compressed audio, decoded incrementally with PyAV (FFmpeg; a dependency of faster-whisper):
+``opus`` is one raw Opus packet per binary frame (as WebCodecs gives them); ``ogg_opus`` an Ogg Opus
+stream, ``webm`` a WebM/Matroska stream (``MediaRecorder``'s), ``container`` any container FFmpeg
+recognises (Deepgram's default when no ``encoding`` is given: WAV, Ogg, WebM, FLAC, MP3, ...), each
+cut anywhere. A container stream is demuxed by one thread per session that reads a bounded buffer
+(:data:`COMPRESSED_BUFFER_BYTES`): a client cannot make it hold more. Undecodable data raises
+:class:`AudioDecodeError`, whose message says what was wrong.
 """
 
 from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from typing import Any
 
 import numpy as np
 import soxr
 
 PIPELINE_RATE = 16000  # every stage after this module works at 16 kHz
 ENCODINGS: dict[str, np.dtype] = {"pcm_s16le": np.dtype("<i2"), "pcm_f32le": np.dtype("<f4")}
+# compressed encodings -> the FFmpeg demuxer that reads them (None: a raw packet per frame / probe)
+COMPRESSED: dict[str, str | None] = {"opus": None, "ogg_opus": "ogg", "webm": "matroska", "container": None}
+ALL_ENCODINGS = (*ENCODINGS, *COMPRESSED)
 MIN_RATE, MAX_RATE = 8000, 192000
+# bytes of compressed audio received but not yet read by the demuxer, at most: 256 KiB is more than
+# 30 s of 64 kbit/s Opus. A client that sends faster than its stream decodes is refused beyond it
+COMPRESSED_BUFFER_BYTES = 256 * 1024
+# for the session's limits, a compressed stream counts bytes: max_session_s allows this many per
+# second (32 kB/s = 256 kbit/s, far above speech Opus at 16-64 kbit/s or MediaRecorder's 128)
+COMPRESSED_BYTES_PER_S = 32000
+OPUS_RATE = 48000  # Opus always decodes at 48 kHz
+PROBE_BYTES = 32768  # FFmpeg probes at most this much of a container stream before decoding
+DEMUX_JOIN_S = 2.0  # at the end of a stream, time for the demuxer to decode what it holds
+
+
+class AudioDecodeError(ValueError):
+    """The client's audio cannot be decoded: the message says why (it ends the session)."""
+
+
+def unit_bytes(encoding: str, channels: int) -> int:
+    """Bytes of one unit the session counts (a sample of every channel; a byte when compressed)."""
+    return channels * ENCODINGS[encoding].itemsize if encoding in ENCODINGS else 1
+
+
+def units_per_second(encoding: str, sample_rate: int) -> int:
+    """Units (see :func:`unit_bytes`) per second of audio, for the session's limits."""
+    return sample_rate if encoding in ENCODINGS else COMPRESSED_BYTES_PER_S
+
+
+def make_decoder(encoding: str, sample_rate: int, channels: int = 1) -> PcmDecoder | CompressedDecoder:
+    if encoding in COMPRESSED:
+        return CompressedDecoder(encoding, channels)
+    return PcmDecoder(encoding, sample_rate, channels)
 
 
 class PcmDecoder:
@@ -20,7 +65,7 @@ class PcmDecoder:
 
     def __init__(self, encoding: str, sample_rate: int, channels: int = 1) -> None:
         if encoding not in ENCODINGS:
-            raise ValueError(f"unsupported encoding {encoding!r}; use one of {sorted(ENCODINGS)}")
+            raise ValueError(f"unsupported encoding {encoding!r}; use one of {sorted(ALL_ENCODINGS)}")
         if not MIN_RATE <= sample_rate <= MAX_RATE:
             raise ValueError(f"sample_rate {sample_rate} outside {MIN_RATE}..{MAX_RATE} Hz")
         if channels not in (1, 2):
@@ -70,3 +115,164 @@ class PcmDecoder:
         if self._resampler is None:
             return np.zeros(0, dtype=np.float32)
         return self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _to_mono_16k(frames: list[Any], resampler: Any) -> list[np.ndarray]:
+    """Decoded PyAV frames -> 16 kHz mono float32 arrays (through ``resampler``)."""
+    out: list[np.ndarray] = []
+    for frame in frames:
+        for resampled in resampler.resample(frame):
+            out.append(np.clip(resampled.to_ndarray().reshape(-1).astype(np.float32), -1.0, 1.0))
+    return out
+
+
+class _Pipe:
+    """Bytes from the event loop to the demuxer thread: ``read`` blocks until there are some (or
+    the end); at most ``limit`` bytes wait."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._data = bytearray()
+        self._ended = False
+        self._ready = threading.Condition()
+
+    def write(self, data: bytes) -> None:
+        with self._ready:
+            if len(self._data) + len(data) > self.limit:
+                raise AudioDecodeError(
+                    f"compressed audio arrives faster than it decodes: more than {self.limit} bytes "
+                    "wait; send it at its own pace"
+                )
+            self._data += data
+            self._ready.notify()
+
+    def end(self) -> None:
+        with self._ready:
+            self._ended = True
+            self._ready.notify()
+
+    def read(self, size: int = -1) -> bytes:
+        with self._ready:
+            while not self._data and not self._ended:
+                self._ready.wait()
+            size = len(self._data) if size < 0 else min(size, len(self._data))
+            chunk = bytes(self._data[:size])
+            del self._data[:size]
+            return chunk
+
+
+class CompressedDecoder:
+    """Decodes one session's compressed audio (the interface of :class:`PcmDecoder`).
+
+    ``opus``: each :meth:`decode` is one Opus packet, decoded at once. The containers: the bytes go
+    to a demuxer thread (PyAV reading :class:`_Pipe`); :meth:`decode` returns what it has decoded
+    so far, :meth:`flush` waits (at most :data:`DEMUX_JOIN_S`) for the rest. ``input_samples``
+    counts bytes (a resumed client resends from there)."""
+
+    def __init__(self, encoding: str, channels: int = 1) -> None:
+        import av  # PyAV: imported here, so that parsing the protocol imports no FFmpeg
+
+        if encoding not in COMPRESSED:
+            raise ValueError(f"unsupported encoding {encoding!r}; use one of {sorted(ALL_ENCODINGS)}")
+        if channels not in (1, 2):
+            raise ValueError(f"channels must be 1 or 2, not {channels}")
+        self._av = av
+        self.encoding = encoding
+        self.channels = channels
+        self.input_samples = 0  # bytes received
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=PIPELINE_RATE)
+        self._out: deque[np.ndarray] = deque()
+        self._lock = threading.Lock()
+        self._error: str | None = None
+        self._codec: Any = None
+        self._pipe: _Pipe | None = None
+        self._thread: threading.Thread | None = None
+        if encoding == "opus":
+            self._codec = av.CodecContext.create("opus", "r")
+            self._codec.sample_rate = OPUS_RATE
+            self._codec.layout = "stereo" if channels == 2 else "mono"
+        else:
+            self._pipe = _Pipe(COMPRESSED_BUFFER_BYTES)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        self._raise_error()
+        self.input_samples += len(data)
+        if self._codec is not None:
+            if data:
+                try:
+                    frames = self._codec.decode(self._av.Packet(data))
+                    self._put(_to_mono_16k(frames, self._resampler))
+                except (self._av.error.FFmpegError, ValueError) as exc:
+                    raise AudioDecodeError(f"an audio frame is not an Opus packet ({exc})") from None
+        elif data:
+            assert self._pipe is not None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._demux, name="parley-demux", daemon=True)
+                self._thread.start()
+            self._pipe.write(data)
+        return self._take()
+
+    def _put(self, arrays: list[np.ndarray]) -> None:
+        with self._lock:
+            self._out.extend(a for a in arrays if len(a))
+
+    def _take(self) -> np.ndarray:
+        with self._lock:
+            arrays = list(self._out)
+            self._out.clear()
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.float32)
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise AudioDecodeError(self._error)
+
+    def _demux(self) -> None:
+        """The demuxer thread: read the container from the pipe until its end or an error."""
+        av = self._av
+        assert self._pipe is not None
+        what = {"ogg_opus": "an Ogg Opus", "webm": "a WebM"}.get(self.encoding, "an audio container")
+        try:
+            with av.open(
+                self._pipe,
+                "r",
+                format=COMPRESSED[self.encoding],
+                options={"probesize": str(PROBE_BYTES), "analyzeduration": "0"},
+            ) as container:
+                if not container.streams.audio:
+                    raise AudioDecodeError(f"the stream holds no audio track (expected {what} stream)")
+                stream = container.streams.audio[0]
+                for packet in container.demux(stream):
+                    self._put(_to_mono_16k(packet.decode(), self._resampler))
+                self._put(_to_mono_16k([None], self._resampler))  # the resampler's tail
+        except AudioDecodeError as exc:
+            self._error = str(exc)
+        except (av.error.FFmpegError, ValueError, OSError) as exc:
+            self._error = f"the audio is not {what} stream FFmpeg can decode ({exc})"
+        except Exception as exc:  # never let the thread die silently
+            self._error = f"the audio could not be decoded ({type(exc).__name__})"
+        finally:
+            self._pipe.end()
+
+    def drop_partial_sample(self) -> None:
+        """Nothing to forget: a compressed stream counts whole bytes."""
+
+    def flush(self) -> np.ndarray:
+        """End of stream: the demuxer decodes what it holds (bounded wait), then its output."""
+        if self._codec is not None:
+            with contextlib.suppress(self._av.error.FFmpegError, ValueError):
+                self._put(_to_mono_16k(self._codec.decode(None), self._resampler))
+            self._put(_to_mono_16k([None], self._resampler))
+        elif self._pipe is not None:
+            self._pipe.end()
+            if self._thread is not None:
+                self._thread.join(DEMUX_JOIN_S)
+        self._raise_error()
+        return self._take()
+
+    def close(self) -> None:
+        """The session ended: let the demuxer thread finish (it reads the end)."""
+        if self._pipe is not None:
+            self._pipe.end()

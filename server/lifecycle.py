@@ -26,19 +26,23 @@ Nothing is emitted once the state is ``DONE``; a resume is refused once ``FINISH
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from parley.config import Config
 from parley.server import messages
-from parley.server.audio import ENCODINGS
+from parley.server.audio import unit_bytes, units_per_second
 from parley.server.messages import SessionOptions, Wire
 from parley.server.protocol import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL,
+    CLOSE_INVALID_DATA,
     CLOSE_NORMAL,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
+    ClientMessage,
+    Finalize,
     Keepalive,
     ProtocolError,
     Rename,
@@ -91,13 +95,30 @@ class TimerFired:
 
 
 @dataclass(frozen=True)
+class BadAudio:
+    """The audio the client sent cannot be decoded (``reason`` says why): the session ends."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Requested:
+    """A front-end whose session options come with the connection (Deepgram's query string) asks
+    for the session at once: as a valid ``start`` would."""
+
+    options: SessionOptions
+
+
+@dataclass(frozen=True)
 class StepDone:
     """A pipeline step (or the session: ``ready``, a rename's roster) returned ``events``, or a step
-    raised (``failed``). ``lag``: seconds of audio received but not processed yet, stamped on them."""
+    raised (``failed``). ``lag``: seconds of audio received but not processed yet, stamped on them.
+    ``finalized``: the step was a finalize's flush (its events are sent marked, then ``finalized``)."""
 
     events: tuple[Wire, ...] = ()
     failed: bool = False
     lag: float = 0.0
+    finalized: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +166,8 @@ class Shutdown:
 
 Input = (
     TextFrame
+    | Requested
+    | BadAudio
     | AudioFrame
     | Dropped
     | TimerFired
@@ -163,7 +186,10 @@ Input = (
 
 @dataclass(frozen=True)
 class Send:
+    """``from_finalize``: the message came out of a finalize's flush (a front-end may mark it)."""
+
     message: Wire
+    from_finalize: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +234,12 @@ class RunFlush:
 
 
 @dataclass(frozen=True)
+class RunFinalize:
+    """Process what was received, close the open utterance, send its finals; the session goes on.
+    Answered by a ``StepDone(finalized=True)``; requests while one is pending are answered by it."""
+
+
+@dataclass(frozen=True)
 class SetTimer:
     kind: TimerKind
     seconds: float
@@ -234,6 +266,7 @@ Output = (
     | Feed
     | RenameSpeaker
     | RunFlush
+    | RunFinalize
     | SetTimer
     | CancelTimer
     | Ended
@@ -248,6 +281,8 @@ class SessionProtocol:
 
     config: Config
     session_id: str = ""
+    # parses one text frame (Parley's protocol, or a front-end's such as Deepgram's)
+    parser: Callable[[str, Config, bool], ClientMessage] = parse_text
     now: float = 0.0
     state: State = State.OPENING
     options: SessionOptions | None = None
@@ -260,6 +295,7 @@ class SessionProtocol:
     _renamed_at: float = 0.0
     _acked: int = 0  # ``ack`` of the last message that carried one
     _lag: float = 0.0  # of the events being stamped
+    _bad_audio: str | None = None  # the stream's end did not decode (found by the final flush)
 
     def __post_init__(self) -> None:
         self._renames = float(self.config.limits.rename_burst)
@@ -301,6 +337,8 @@ class SessionProtocol:
             return [Close(CLOSE_GOING_AWAY, "server shutting down"), *self._finish_now("shutdown")]
         if isinstance(event, Refused):
             return self._fatal(event.error)
+        if isinstance(event, Requested):
+            return self._begin(event.options)
         if not isinstance(event, TextFrame):
             return []
         try:
@@ -308,21 +346,24 @@ class SessionProtocol:
         except ProtocolError as error:
             return self._fatal(error) if error.fatal else [Send(messages.stamp(error.event(), 0.0))]
         if isinstance(parsed, Start):
-            self.options = parsed.options
-            self.state = State.STREAMING
-            limits = self.config.limits
-            return [
-                CancelTimer("start"),
-                Begin(parsed.options),
-                SetTimer("idle", limits.idle_timeout_s),
-                SetTimer("wall", limits.max_session_wall_s),
-            ]
+            return self._begin(parsed.options)
         if isinstance(parsed, Resume):
             return [TakeOver(parsed)]  # another session's: the server moves this connection to it
         if isinstance(parsed, Keepalive):
             return []
-        what = "stop" if isinstance(parsed, Stop) else "rename"
+        what = {Stop: "stop", Rename: "rename", Finalize: "finalize"}.get(type(parsed), "message")
         return [self._error("not_started", f"'{what}' before 'start'", False)]
+
+    def _begin(self, options: SessionOptions) -> list[Output]:
+        self.options = options
+        self.state = State.STREAMING
+        limits = self.config.limits
+        return [
+            CancelTimer("start"),
+            Begin(options),
+            SetTimer("idle", limits.idle_timeout_s),
+            SetTimer("wall", limits.max_session_wall_s),
+        ]
 
     def _streaming(self, event: Input) -> list[Output]:
         limits = self.config.limits
@@ -338,13 +379,14 @@ class SessionProtocol:
                 )
                 return [*self._fatal_send(error), *self._flush("error", attached=False)]
             assert self.options is not None
-            frame_bytes = self.options.channels * ENCODINGS[self.options.encoding].itemsize
-            allowed = int(limits.max_session_s * self.options.sample_rate) - self.samples
+            frame_bytes = unit_bytes(self.options.encoding, self.options.channels)
+            per_second = units_per_second(self.options.encoding, self.options.sample_rate)
+            allowed = int(limits.max_session_s * per_second) - self.samples
             data = event.data[: max(0, allowed * frame_bytes - self._partial_bytes)]
             whole, self._partial_bytes = divmod(self._partial_bytes + len(data), frame_bytes)
             self.samples += whole
             outputs: list[Output] = [SetTimer("idle", limits.idle_timeout_s)]
-            interval = self.config.resume.ack_interval_s * self.options.sample_rate
+            interval = self.config.resume.ack_interval_s * per_second
             if self.samples - self._acked >= interval and self.attached:
                 outputs.append(Send(self._stamp(messages.Ack().wire())))
             if data:
@@ -362,6 +404,8 @@ class SessionProtocol:
             outputs = [SetTimer("idle", limits.idle_timeout_s)]
             if isinstance(parsed, Stop):
                 return outputs + self._flush("stop")
+            if isinstance(parsed, Finalize):
+                return [*outputs, RunFinalize()]
             if isinstance(parsed, Rename):
                 if not self._allow_rename():
                     rate, burst = limits.renames_per_s, limits.rename_burst
@@ -377,6 +421,9 @@ class SessionProtocol:
             if event.kind == "wall":
                 return self._flush("wall_limit")
             return []
+        if isinstance(event, BadAudio):
+            error = ProtocolError("bad_audio", event.reason, True, CLOSE_INVALID_DATA)
+            return [*self._fatal_send(error), *self._flush("error", attached=False)]
         if isinstance(event, StepDone):
             return self._step(event)
         if isinstance(event, Dropped):
@@ -418,6 +465,9 @@ class SessionProtocol:
         if isinstance(event, Dropped):
             self.attached = False
             return []
+        if isinstance(event, BadAudio):  # found at the stream's end: said before `done`, closed 1007
+            self._bad_audio = event.reason
+            return []
         if isinstance(event, FlushDone):
             self._lag = event.lag
             return self._conclude(event.events, event.duration)
@@ -435,7 +485,7 @@ class SessionProtocol:
                 True,
                 CLOSE_TOO_BIG,
             )
-        return parse_text(text, self.config, started=started)
+        return self.parser(text, self.config, started)
 
     def _allow_rename(self) -> bool:
         limits = self.config.limits
@@ -483,7 +533,11 @@ class SessionProtocol:
                     Close(CLOSE_INTERNAL, "internal error"),
                 ]
             return outputs + self._cut("error")
-        return self._events(event.events)
+        outputs = self._events(event.events, event.finalized)
+        if event.finalized and self.attached:
+            finals = sum(e.get("type") == "final" for e in event.events)
+            outputs.append(Send(self._stamp(messages.Finalized(finals).wire()), from_finalize=True))
+        return outputs
 
     def _cut(self, reason: str) -> list[Output]:
         """Ended without a flush: published (a session that began), then DONE."""
@@ -492,7 +546,7 @@ class SessionProtocol:
             outputs.append(Publish(messages.stamp(messages.SessionStop(reason, self.finals).wire(), 0.0)))
         return outputs + self._finish_now(reason)
 
-    def _events(self, events: tuple[Wire, ...]) -> list[Output]:
+    def _events(self, events: tuple[Wire, ...], finalized: bool = False) -> list[Output]:
         outputs: list[Output] = []
         for event in events:
             if event.get("type") == "final":
@@ -501,7 +555,7 @@ class SessionProtocol:
             if event.get("type") in PUBLISHED:
                 outputs.append(Publish(message))
             if self.attached:
-                outputs.append(Send(message))
+                outputs.append(Send(message, from_finalize=finalized))
         return outputs
 
     def _conclude(self, events: tuple[Wire, ...], duration: float | None = None) -> list[Output]:
@@ -524,6 +578,9 @@ class SessionProtocol:
             code, close_reason = CLOSE_POLICY, "idle timeout"
         elif reason == "shutdown":
             code, close_reason = CLOSE_GOING_AWAY, "server shutting down"
+        if self._bad_audio is not None:
+            closing.append(messages.error_event("bad_audio", self._bad_audio, True))
+            code, close_reason = CLOSE_INVALID_DATA, self._bad_audio[:120]
         if reason != "idle":
             done_reason = {"stop": None, "wall_limit": "too_long"}.get(reason, reason)
             assert self.options is not None

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from parley.client.formats import apply_speaker_update
 from parley.server import messages
-from parley.server.audio import PIPELINE_RATE
+from parley.server.audio import PIPELINE_RATE, AudioDecodeError
 from parley.server.lifecycle import (
+    BadAudio,
     CancelTimer,
     Close,
     Dropped,
@@ -34,6 +35,7 @@ from parley.server.lifecycle import (
     Output,
     Publish,
     RenameSpeaker,
+    RunFinalize,
     RunFlush,
     Send,
     SessionProtocol,
@@ -76,6 +78,7 @@ class LiveSession:
         self._work = asyncio.Event()  # new audio, or the end of the stream
         self._progress = asyncio.Event()  # the processor consumed audio (releases back-pressure)
         self._stopping = False
+        self._finalize = False  # a finalize is pending (RunFinalize); later requests join it
         self._processor: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
 
@@ -112,7 +115,7 @@ class LiveSession:
     def execute(self, outputs: list[Output]) -> None:
         for output in outputs:
             if isinstance(output, Send):
-                self._send(output.message)
+                self._send(output.message, output.from_finalize)
             elif isinstance(output, Publish):
                 self._record(output.message)
                 self.publish(output.message["type"], output.message)
@@ -123,6 +126,9 @@ class LiveSession:
                 self.receive_audio(output.data)
             elif isinstance(output, RenameSpeaker):
                 self._rename(output.speaker, output.name)
+            elif isinstance(output, RunFinalize):
+                self._finalize = True  # the processor runs it after the audio it holds
+                self._work.set()
             elif isinstance(output, RunFlush):
                 self._flusher = asyncio.create_task(self._flush(), name=f"flush-{self.session_id}")
             elif isinstance(output, SetTimer):
@@ -142,11 +148,11 @@ class LiveSession:
         if timer is not None:
             timer.cancel()
 
-    def _send(self, message: dict[str, Any]) -> None:
+    def _send(self, message: dict[str, Any], from_finalize: bool = False) -> None:
         if message["type"] == "error":
             self.server.metrics.errors.labels(message["code"]).inc()
         if self.connection is not None:
-            self.connection.enqueue(message)
+            self.connection.enqueue(message, from_finalize=from_finalize)
 
     def _record(self, message: dict[str, Any]) -> None:
         """Keep what a resume replays, and count it."""
@@ -184,7 +190,11 @@ class LiveSession:
 
     def receive_audio(self, data: bytes) -> None:
         before = self.session.received
-        self.session.receive_audio(data)
+        try:
+            self.session.receive_audio(data)
+        except AudioDecodeError as exc:  # delivered after the outputs being carried out now
+            self._loop.call_soon(self.deliver, BadAudio(str(exc)))
+            return
         self.server.metrics.audio_seconds.inc((self.session.received - before) / PIPELINE_RATE)
         self._work.set()
 
@@ -208,6 +218,11 @@ class LiveSession:
                     self.server.metrics.lag.labels(self.session_id).set(self.session.lag)
                     if events:
                         self.deliver(StepDone(tuple(events), lag=self.session.lag))
+                if self._finalize and not self._stopping and not self.ended:
+                    self._finalize = False
+                    events = await self._loop.run_in_executor(self.server.executor, self.session.finalize)
+                    self._progress.set()
+                    self.deliver(StepDone(tuple(events), lag=self.session.lag, finalized=True))
                 if self._stopping:
                     return
         except asyncio.CancelledError:
@@ -219,7 +234,10 @@ class LiveSession:
 
     async def _flush(self) -> None:
         """End of audio: process everything held, close the open utterance, deliver the last finals."""
-        self.session.end_of_audio()
+        try:  # in the pool: a compressed stream's demuxer may take a moment to decode its tail
+            await self._loop.run_in_executor(self.server.executor, self.session.end_of_audio)
+        except AudioDecodeError as exc:  # what decoded before it still counts
+            self.deliver(BadAudio(str(exc)))
         self._stopping = True
         self._work.set()
         if self._processor is not None:  # wait, without cancelling it if this task is cancelled
@@ -269,6 +287,7 @@ class LiveSession:
     def _ended(self, reason: str) -> None:
         """The protocol is DONE: drop the session for good."""
         self.end_reason = reason
+        self.session.decoder.close()  # a compressed stream's demuxer thread reads the end
         for kind in list(self._timers):
             self._cancel_timer(kind)
         current = asyncio.current_task()

@@ -27,6 +27,9 @@ class SessionOptions:
     partials: bool = True
     name: str | None = None  # the client's name for the session (MQTT topics); None: the session id
     max_speakers: int | None = None  # at most this many speakers (start's max_speakers or speakers)
+    # endpoints: mark each final with ``endpoint`` (it ends an utterance the VAD or a finalize closed)
+    # and send ``speech_started``; set by the Deepgram front-end (server/deepgram.py), never by ``start``
+    endpoints: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,32 @@ class Final(ServerMessage):
     text: str
     language: str | None
     words: tuple[FinalWord, ...] = field(default_factory=tuple)
+    # only where the session asked for endpoints (SessionOptions.endpoints): the last final of an
+    # utterance that the VAD (or a finalize) closed; absent otherwise
+    endpoint: bool | None = None
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("endpoint",)
 
     def wire(self) -> Wire:
         message = super().wire()
         message["words"] = [dataclasses.asdict(word) for word in self.words]
         return message
+
+
+@dataclass(frozen=True)
+class SpeechStarted(ServerMessage):
+    """An utterance opened at ``start`` (seconds); only where the session asked for endpoints."""
+
+    TYPE: ClassVar[str] = "speech_started"
+    start: float
+
+
+@dataclass(frozen=True)
+class Finalized(ServerMessage):
+    """A finalize (flush now, keep streaming) is done: ``finals`` of the finals before it came from it.
+    Only a front-end that has a finalize message (Deepgram's ``Finalize``) ever gets one."""
+
+    TYPE: ClassVar[str] = "finalized"
+    finals: int
 
 
 @dataclass(frozen=True)
@@ -418,6 +442,7 @@ __all__ = [
     "FileOptions",
     "Final",
     "FinalWord",
+    "Finalized",
     "Partial",
     "Ready",
     "Resumed",
@@ -427,6 +452,7 @@ __all__ = [
     "SessionStop",
     "SpeakerEntry",
     "Speakers",
+    "SpeechStarted",
     "Wire",
     "error_event",
     "listen_error",

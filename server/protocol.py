@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.config import Config
-from parley.server.audio import ENCODINGS, MAX_RATE, MIN_RATE
+from parley.server.audio import ALL_ENCODINGS, MAX_RATE, MIN_RATE
 from parley.server.messages import SessionOptions, error_event
 from parley.server.mqtt import SessionNameError, is_printable, validate_session_name
 
@@ -126,6 +126,7 @@ WHISPER_LANGUAGES = frozenset(
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
+CLOSE_INVALID_DATA = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
@@ -179,7 +180,13 @@ class Keepalive:
     """No audio for a while, but the client is still there (resets the idle timeout)."""
 
 
-ClientMessage = Start | Stop | Rename | Resume | Keepalive
+@dataclass
+class Finalize:
+    """Flush now: close the open utterance and send its finals, then go on streaming (Deepgram's
+    ``Finalize``; Parley's own protocol has no such message)."""
+
+
+ClientMessage = Start | Stop | Rename | Resume | Keepalive | Finalize
 MAX_SPEAKER_NAME = 64
 MAX_ID_LENGTH = 128  # session ids and resume tokens are far shorter; longer ones are refused
 MAX_SHOWN = 48  # characters of a client's value quoted back in an error message, at most
@@ -272,10 +279,10 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
             "16000 is native",
         )
     encoding = message.get("encoding", "pcm_s16le")
-    if not isinstance(encoding, str) or encoding not in ENCODINGS:
+    if not isinstance(encoding, str) or encoding not in ALL_ENCODINGS:
         raise fail(
             "unsupported_encoding",
-            f"encoding {shown(encoding)} is not supported; use one of {sorted(ENCODINGS)}",
+            f"encoding {shown(encoding)} is not supported; use one of {sorted(ALL_ENCODINGS)}",
         )
     channels = message.get("channels", 1)
     if isinstance(channels, bool) or not isinstance(channels, int) or channels not in (1, 2):

@@ -20,7 +20,7 @@ import numpy as np
 
 from parley.config import Config
 from parley.server import messages
-from parley.server.audio import PIPELINE_RATE, PcmDecoder
+from parley.server.audio import PIPELINE_RATE, make_decoder
 from parley.server.captions import attribute_words, caption_text, majority_speaker, split_turns
 from parley.server.engine import Engine
 from parley.server.messages import SessionOptions
@@ -53,7 +53,7 @@ class Session:
         self.session_id = session_id
         self.config = config
         self.options = options
-        self.decoder = PcmDecoder(options.encoding, options.sample_rate, options.channels)
+        self.decoder = make_decoder(options.encoding, options.sample_rate, options.channels)
         self.segmenter = UtteranceSegmenter(config.vad)
         self.transcriber = UtteranceTranscriber(engine, config.asr, options.language, options.task)
         speakers_config = config.speakers
@@ -74,18 +74,20 @@ class Session:
         self._recent: deque[RecentFinal] = deque()  # finals the speaker tracker may still revise
         self._labels_seen = (0, 0)  # SpeakerTracker.labels_version the recent finals were checked against
         self.speaker_updates = 0  # speaker_update events sent
+        self._speech_open = False  # an utterance is open (for speech_started, with options.endpoints)
 
     # -- event-loop side -------------------------------------------------------------------------
 
     def receive_audio(self, data: bytes) -> None:
-        """Decode one binary frame and queue it for :meth:`step`."""
+        """Decode one binary frame and queue it for :meth:`step` (raises
+        :class:`~parley.server.audio.AudioDecodeError` on undecodable audio)."""
         self._enqueue(self.decoder.decode(data))
 
     def end_of_audio(self) -> None:
         """The client said ``stop``: queue the decoder's tail; the last partial block may now run."""
         if not self._ended:
-            self._enqueue(self.decoder.flush())
             self._ended = True
+            self._enqueue(self.decoder.flush())
 
     def _enqueue(self, samples: np.ndarray) -> None:
         if len(samples):
@@ -150,6 +152,7 @@ class Session:
             self.processed += len(block)
             for utterance in closed:
                 events.extend(self._finalize(utterance))
+            events.extend(self._speech_started())
             self.speakers.advance(until=self.processed)
             events.extend(self._roster_changes())
             events.extend(self._speaker_updates())
@@ -170,6 +173,31 @@ class Session:
         events.extend(self._roster_changes())
         events.extend(self._speaker_updates())
         return events
+
+    def finalize(self) -> list[Event]:
+        """Flush now and go on (a client's finalize): process the whole blocks received, close the
+        open utterance and emit its finals (the last one marked ``endpoint``)."""
+        with self.transcriber.engine.serving(self.session_id):
+            return self._finalize_now()
+
+    def _finalize_now(self) -> list[Event]:
+        events: list[Event] = []
+        while self.has_pending:
+            events.extend(self._step(1.0))
+        for utterance in self.segmenter.close_open():
+            events.extend(self._finalize(utterance))
+        self._speech_open = False
+        events.extend(self._roster_changes())
+        events.extend(self._speaker_updates())
+        return events
+
+    def _speech_started(self) -> list[Event]:
+        """``speech_started`` when an utterance opens (only where the session asked for endpoints)."""
+        since = self.segmenter.open_since
+        was_open, self._speech_open = self._speech_open, since is not None
+        if since is None or was_open or not self.options.endpoints:
+            return []
+        return [messages.SpeechStarted(round(since / PIPELINE_RATE, 3)).wire()]
 
     def _maybe_partial(self) -> list[Event]:
         current = self.segmenter.current()
@@ -234,18 +262,24 @@ class Session:
             events.append(messages.Partial(number, start, end, "", "", "", None).wire())
         self._partial_shown = False
         if transcript.words:
-            events.extend(self._emit_finals(transcript.words, transcript.language, number, utterance.end))
+            events.extend(
+                self._emit_finals(transcript.words, transcript.language, number, utterance.end, endpoint=True)
+            )
         return events
 
-    def _emit_finals(self, words: list[Word], language: str | None, utterance: int, end: int) -> list[Event]:
-        """One final per speaker turn of ``words`` (speech up to stream sample ``end``)."""
+    def _emit_finals(
+        self, words: list[Word], language: str | None, utterance: int, end: int, endpoint: bool = False
+    ) -> list[Event]:
+        """One final per speaker turn of ``words`` (speech up to stream sample ``end``); with
+        ``options.endpoints``, the last one carries ``endpoint`` (it ends a closed utterance)."""
         self.transcriber.remember(words)
         self.speakers.advance_to(end)
         events = self._roster_changes()
 
         attribute_words(words, self._speaker_between)
         self._labels_seen = self.speakers.labels_version  # these words carry the current labels
-        for turn in split_turns(words):
+        turns = split_turns(words)
+        for index, turn in enumerate(turns):
             self.finals_sent += 1
             speaker = turn[0].speaker
             words_out = tuple(
@@ -261,6 +295,7 @@ class Session:
                 text=caption_text(turn),
                 language=language,
                 words=words_out,
+                endpoint=(endpoint and index == len(turns) - 1) if self.options.endpoints else None,
             )
             wire = final.wire()
             events.append(wire)

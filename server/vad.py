@@ -70,6 +70,18 @@ class UtteranceSegmenter:
         """Unvoiced audio at the end of the open utterance (it may be about to close)."""
         return self._trailing_unvoiced * self.config.frame_ms
 
+    @property
+    def open_since(self) -> int | None:
+        """Stream sample where the open utterance starts, or None between utterances."""
+        return self._start if self._frames else None
+
+    def close_open(self) -> list[Utterance]:
+        """Close the open utterance now and go on (a finalize): unlike :meth:`flush`, the sub-frame
+        remainder stays for the next frames, so the sample clock runs on unchanged."""
+        if not self._frames:
+            return []
+        return self._close(len(self._frames))
+
     def current(self) -> Utterance | None:
         """The open utterance so far, or None between utterances."""
         if not self._frames:

@@ -166,3 +166,117 @@ def test_invalid_parameters_raise(encoding: str, rate: int, channels: int, messa
 def test_valid_extremes_accepted() -> None:
     for rate in (8000, 192000):
         PcmDecoder("pcm_s16le", rate, 2)
+
+
+# -- compressed audio (PyAV) ---------------------------------------------------------------------------
+
+
+def opus_stream(samples_48k: np.ndarray, container: str | None) -> list[bytes]:
+    """``samples_48k`` encoded with libopus: a container's bytes (one piece), or raw packets."""
+    import io
+
+    import av
+
+    buffer = io.BytesIO()
+    packets: list[bytes] = []
+    if container is None:
+        encoder = av.CodecContext.create("libopus", "w")
+        encoder.sample_rate, encoder.layout, encoder.format = 48000, "mono", "flt"
+        encode = encoder.encode
+    else:
+        output = av.open(buffer, "w", format=container)
+        stream = output.add_stream("libopus", rate=48000)
+        stream.layout = "mono"
+        encode = stream.encode
+    for offset in range(0, len(samples_48k), 960):
+        frame = av.AudioFrame.from_ndarray(
+            samples_48k[None, offset : offset + 960], format="flt", layout="mono"
+        )
+        frame.sample_rate, frame.pts = 48000, offset
+        for packet in encode(frame):
+            packets.append(bytes(packet)) if container is None else output.mux(packet)
+    for packet in encode(None):
+        packets.append(bytes(packet)) if container is None else output.mux(packet)
+    if container is None:
+        return packets
+    output.close()
+    return [buffer.getvalue()]
+
+
+def decode_compressed(encoding: str, pieces: list[bytes]) -> np.ndarray:
+    from parley.server.audio import CompressedDecoder
+
+    decoder = CompressedDecoder(encoding)
+    out = [decoder.decode(piece) for piece in pieces] + [decoder.flush()]
+    assert decoder.input_samples == sum(map(len, pieces))  # a compressed stream counts bytes
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "container"),
+    [("ogg_opus", "ogg"), ("webm", "webm"), ("container", "webm"), ("container", "ogg"), ("opus", None)],
+)
+def test_opus_decodes_to_the_same_tone_however_cut(encoding: str, container: str | None) -> None:
+    """2 s of a 440 Hz tone as Opus (Ogg, WebM, probed, raw packets), the containers cut into random
+    pieces of 1-4000 bytes: 2 s at 16 kHz come out (within 25 ms), at the tone's pitch and level."""
+    tone = sine(48000, 2.0)
+    encoded = opus_stream(tone, container)
+    pieces = encoded if container is None else random_pieces(encoded[0], np.random.default_rng(6), 1, 4000)
+    out = decode_compressed(encoding, pieces)
+    assert abs(len(out) - 2 * PIPELINE_RATE) <= 400
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
+    assert np.argmax(spectrum) * PIPELINE_RATE / len(out) == pytest.approx(440.0, abs=2.0)
+    middle = out[PIPELINE_RATE // 2 : -PIPELINE_RATE // 2]
+    assert float(np.sqrt(np.mean(middle**2))) == pytest.approx(0.5 / np.sqrt(2), rel=0.05)
+
+
+def test_a_wav_container_is_probed() -> None:
+    """No encoding given (Deepgram's containerized audio): a WAV stream decodes as its PCM does."""
+    import io
+    import wave
+
+    values = (sine(16000, 1.0) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(values.tobytes())
+    pieces = random_pieces(buffer.getvalue(), np.random.default_rng(7), 100, 3000)
+    np.testing.assert_allclose(decode_compressed("container", pieces), values / 32768.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("encoding", ["ogg_opus", "webm", "container"])
+def test_undecodable_container_data_is_a_clear_error(encoding: str) -> None:
+    from parley.server.audio import AudioDecodeError, CompressedDecoder
+
+    decoder = CompressedDecoder(encoding)
+    with pytest.raises(AudioDecodeError, match="stream FFmpeg can decode"):
+        for _ in range(20):
+            decoder.decode(bytes(np.random.default_rng(8).integers(0, 256, 4000, dtype=np.uint8)))
+        decoder.flush()
+    with pytest.raises(AudioDecodeError):  # and it stays refused
+        decoder.decode(b"more")
+
+
+def test_a_frame_that_is_no_opus_packet_is_a_clear_error() -> None:
+    from parley.server.audio import AudioDecodeError, CompressedDecoder
+
+    decoder = CompressedDecoder("opus")
+    good = opus_stream(sine(48000, 0.1), None)
+    assert decoder.decode(good[0]).dtype == np.float32
+    with pytest.raises(AudioDecodeError, match="not an Opus packet"):
+        decoder.decode(b"\xff" * 3000)
+
+
+def test_compressed_input_waiting_is_bounded_in_bytes() -> None:
+    """The demuxer's input buffer never holds more than COMPRESSED_BUFFER_BYTES: beyond, a clear error
+    (here the demuxer is not started, as when it cannot keep up)."""
+    from parley.server.audio import COMPRESSED_BUFFER_BYTES, AudioDecodeError, _Pipe
+
+    pipe = _Pipe(COMPRESSED_BUFFER_BYTES)
+    pipe.write(b"\0" * COMPRESSED_BUFFER_BYTES)
+    with pytest.raises(AudioDecodeError, match="faster than it decodes"):
+        pipe.write(b"\0")
+    assert len(pipe.read(10)) == 10
+    pipe.write(b"\0" * 10)

@@ -15,6 +15,16 @@ from parley.config import Config
 from parley.samples import pyannote_sample
 
 
+def _levels(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of session counts: {text!r}") from None
+    if not levels or min(levels) < 1 or levels != sorted(set(levels)):
+        raise argparse.ArgumentTypeError(f"session counts must be increasing and >= 1: {text!r}")
+    return levels
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("audio (a suite, or one file with its references)")
     source.add_argument(
@@ -32,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--find-capacity", action="store_true", help="ramp concurrent sessions to the limit")
     parser.add_argument("--latency-budget", type=float, default=3.0, help="final latency p95 budget (s)")
     parser.add_argument("--max-streams", type=int, default=8, help="upper bound for --find-capacity")
+    parser.add_argument(
+        "--capacity-levels",
+        type=_levels,
+        default=None,
+        metavar="N,N,...",
+        help="session counts --find-capacity tries, in order (default 1..--max-streams); e.g. 1,4,16,64",
+    )
     parser.add_argument("--no-offline", action="store_true", help="skip the offline baseline")
     parser.add_argument(
         "--update-readme", type=Path, metavar="README", help="write the table into this README"
@@ -236,7 +253,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         streams=args.streams,
         find_capacity=args.find_capacity,
         latency_budget_s=args.latency_budget,
-        max_streams=args.max_streams,
+        max_streams=max(args.capacity_levels or [args.max_streams]),
+        capacity_levels=args.capacity_levels,
         offline=not args.no_offline,
     )
     result = run_bench(files, config, options, progress=lambda line: print(line, flush=True))

@@ -251,6 +251,7 @@ class BenchOptions:
     find_capacity: bool = False
     latency_budget_s: float = 3.0
     max_streams: int = 8
+    capacity_levels: list[int] | None = None  # session counts find_capacity tries (None: 1..max_streams)
     offline: bool = True
 
 
@@ -420,7 +421,10 @@ def run_capacity(
 
     audio = decode_file(str(file.wav))
     segments = metrics.load_stm(file.stm)
-    levels = range(1, options.max_streams + 1) if options.find_capacity else [options.streams]
+    if options.find_capacity:
+        levels = options.capacity_levels or list(range(1, options.max_streams + 1))
+    else:
+        levels = [options.streams]
     rows: list[dict[str, Any]] = []
     for streams in levels:
         progress(f"capacity: {streams} concurrent real-time session(s) of {file.name} ...")

@@ -148,13 +148,14 @@ class AsrConfig:
     # null: partials (and the commits they drive) follow the audio alone, so the same audio gives the
     # same captions however it is paced; a number: skip partials while this far behind (saves CPU)
     skip_partials_behind_s: float | None = None
-    # Whisper's encoder input (server/engine.py SizedWhisperModel): "full" pads every utterance to
-    # 30 s as Whisper was trained; "sized" gives it the utterance plus encoder_margin_s of padding,
-    # rounded up to a multiple of encoder_bucket_s (a few distinct input shapes), capped at 30 s.
-    encoder_window: Literal["full", "sized"] = "full"
+    # Whisper's encoder input (server/engine.py SizedWhisperModel): Whisper pads every utterance to
+    # 30 s (as it was trained); sized, the encoder sees the utterance plus encoder_margin_s, at least
+    # encoder_min_s, rounded up to a multiple of encoder_bucket_s (few distinct shapes), capped at 30 s.
+    # sized_encoder: which decodes get the sized input: "never", "partials" or "always" (finals too).
+    sized_encoder: Literal["never", "partials", "always"] = "never"
     encoder_margin_s: float = 2.0
-    encoder_bucket_s: float = 2.5
-    encoder_min_s: float = 10.0
+    encoder_bucket_s: float = 5.0
+    encoder_min_s: float = 20.0
     # Overload (server/scheduler.py): a partial that gets no inference slot within this many seconds
     # is skipped (finals never are); null: partials always wait. A partial that waited longer than
     # the interval between two partials is stale before it starts.

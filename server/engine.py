@@ -182,18 +182,19 @@ class Engine:
         english_only: bool,
         priority: Priority = Priority.FINAL,
         shed_after_s: float | None = None,
+        sized: bool = False,
         **options: Any,
     ) -> tuple[list[Any], Any] | None:
         """faster-whisper over one utterance; returns (segments, info), or None when the call was
         shed: no inference slot within ``shed_after_s`` (see :class:`InferenceScheduler`).
 
-        With ``asr.encoder_window: sized`` the encoder sees the utterance plus a margin
-        (:func:`encoder_frames`) instead of 30 s whenever the utterance fits in one window.
+        ``sized``: the encoder sees the utterance plus a margin (:func:`encoder_frames` with the
+        ``asr.encoder_*`` settings) instead of 30 s, when the utterance fits in one window.
         """
         asr = self.config.asr
         model = self.whisper(english_only)
         frames = None
-        if asr.encoder_window == "sized" and len(audio) // MEL_HOP < WHISPER_FRAMES:
+        if sized and len(audio) // MEL_HOP < WHISPER_FRAMES:
             frames = encoder_frames(len(audio), asr.encoder_margin_s, asr.encoder_bucket_s, asr.encoder_min_s)
         with self._slot(priority, shed_after_s) as granted:
             if not granted:

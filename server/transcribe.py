@@ -223,6 +223,8 @@ class UtteranceTranscriber:
             utterance.audio,
             priority=priority,
             shed_after_s=shed_after_s,
+            sized=self.config.sized_encoder == "always"
+            or (self.config.sized_encoder == "partials" and priority is Priority.PARTIAL),
             initial_prompt=self._context or None,
             english_only=self.english_only,
             language=self.language,

@@ -39,8 +39,10 @@ def test_bench_writes_results_table_and_plot(tmp_path: Path):
     for side in ("streaming", "offline"):
         for key in ("wer", "der", "cpwer"):
             assert 0.0 <= results["summary"][side][key] <= 1.5, (side, key, results["summary"][side])
-    for key in ("latency_final_p50", "latency_final_p95", "rtf", "peak_rss_mb"):
-        assert results["summary"]["streaming"][key] is not None
+    streaming = results["summary"]["streaming"]
+    # at 2x the latencies would measure the pace, not the service: left out, not misreported
+    assert streaming["latency_final_p50"] is None and streaming["latency_final_p95"] is None
+    assert 0.05 < streaming["rtf"] < 5.0  # server CPU seconds per audio second
     assert results["summary"]["streaming"]["peak_rss_mb"] > 100  # the server process, models loaded
     table = (out / "results.md").read_text()
     assert "| WER |" in table and "offline baseline" in table

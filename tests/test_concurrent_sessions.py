@@ -38,7 +38,8 @@ async def test_three_concurrent_sessions_each_get_all_their_finals_in_order(
                 for i in range(3)
             )
         )
-        text = urllib.request.urlopen(f"{server.http_url}metrics", timeout=5).read().decode()
+        url = f"{server.http_url}metrics"  # the server runs on this loop: fetch from a thread
+        text = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
     for result in results:
         assert result.done is not None, "every session ends with done"
         ids = [final["id"] for final in result.finals]
@@ -49,7 +50,9 @@ async def test_three_concurrent_sessions_each_get_all_their_finals_in_order(
         wer = word_error_rate(reference, " ".join(final["text"] for final in result.finals))
         assert wer <= 0.30, f"WER {wer:.3f} with two other sessions running"  # the sample alone: 0.17-0.22
         assert len(result.speakers) == 2
-    # every session's finals went through the scheduler, and none of them was shed
-    assert _counter(text, "parley_inference_calls", "final") >= sum(len(r.finals) for r in results) / 2
+    # the model calls went through the scheduler (a closed utterance's decode is a final call; the
+    # finals committed from agreed partials come from partial calls), and no final call was shed
+    assert _counter(text, "parley_inference_calls", "final") >= 3
+    assert _counter(text, "parley_inference_calls", "partial") >= 3
+    assert _counter(text, "parley_inference_calls", "speakers") >= 3
     assert _counter(text, "parley_inference_shed", "final") == 0
-    assert _counter(text, "parley_inference_calls", "speakers") > 0

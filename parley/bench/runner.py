@@ -198,14 +198,16 @@ def score(
     }
 
 
-def score_streaming(run: StreamRun, file: BenchFile) -> dict[str, Any]:
+def score_streaming(run: StreamRun, file: BenchFile, real_time: bool = True) -> dict[str, Any]:
+    """WER, DER, speakers and latencies of one streamed run. ``real_time``: the audio was paced at
+    1x; otherwise latencies measure the pace, not the service, and are left out (None)."""
     segments = metrics.load_stm(file.stm)
     reference = metrics.load_rttm(file.rttm)
     words = [(w["word"], w.get("speaker")) for f in run.finals for w in f["words"]]
     turns = metrics.caption_turns(run.finals)
     scores = score(reference, segments, " ".join(f["text"] for f in run.finals), words, turns)
-    final_latencies = [f["emitted_at"] - f["end"] for f in run.finals]
-    partial_latencies = first_partial_latencies(run, segments)
+    final_latencies = [f["emitted_at"] - f["end"] for f in run.finals] if real_time else []
+    partial_latencies = first_partial_latencies(run, segments) if real_time else []
     emitted = run.emitted or run.finals
     emitted_turns = metrics.annotation_from_turns(metrics.caption_turns(emitted))
     scores.update(
@@ -369,7 +371,7 @@ def run_bench(
             entry: dict[str, Any] = {
                 "name": file.name,
                 "duration": duration,
-                "streaming": score_streaming(run, file),
+                "streaming": score_streaming(run, file, real_time=options.speed == 1.0),
                 "server_cpu_seconds": after.cpu_seconds - before.cpu_seconds,
                 "server_peak_rss_mb": after.peak_rss_mb,
             }
@@ -377,8 +379,9 @@ def run_bench(
             s = entry["streaming"]
             progress(
                 f"    streaming: WER {s['wer']:.3f}  DER {s['der']:.3f}  cpWER {s['cpwer']:.3f}  "
-                f"speakers {s['speakers']}  final latency p50 {s['latency_final_p50'] or 0:.2f} s  "
-                f"RTF {s['rtf']:.2f}"
+                f"speakers {s['speakers']}  final latency p50 "
+                + (f"{s['latency_final_p50']:.2f} s  " if s["latency_final_p50"] is not None else "n/a  ")
+                + f"RTF {s['rtf']:.2f}"
             )
             if engine is not None:
                 from parley.bench.offline import run_offline

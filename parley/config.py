@@ -60,6 +60,9 @@ class ServerConfig:
     shutdown_deadline_s: float = 30.0  # SIGTERM: live sessions get this long to flush, then the process exits
     # -- what one client may hold before its session starts (issue 14) --
     max_handshakes: int = 64  # TCP connections whose HTTP/WebSocket handshake is not done; beyond it closed
+    # of those, from one client address: one client cannot take every handshake slot (a handshake
+    # takes milliseconds, so even many users behind one NAT address rarely hold more than a few)
+    max_handshakes_per_client: int = 16
     handshake_timeout_s: float = (
         5.0  # a connection must complete its handshake within this time, or is closed
     )

@@ -153,7 +153,13 @@ class CountedConnection(ServerConnection):
         self._front_bytes = bytearray()
         self._exchange: HttpExchange | None = None
         self._deadline: asyncio.TimerHandle | None = None
-        if len(parley.handshaking) >= parley.config.server.max_handshakes:
+        peer = transport.get_extra_info("peername")
+        client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        settings = parley.config.server
+        if (
+            len(parley.handshaking) >= settings.max_handshakes
+            or parley.handshakes_by_client[client] >= settings.max_handshakes_per_client
+        ):
             parley.metrics.sessions_refused.labels("handshakes").inc()
             parley.warn_refusal(
                 "handshakes", "closing a new connection: %d handshakes in progress", len(parley.handshaking)
@@ -161,14 +167,14 @@ class CountedConnection(ServerConnection):
             self._front = "closed"
             transport.abort()
             return
-        parley.handshaking.add(self)
+        parley.handshake_begun(self, client)
         self._deadline = asyncio.get_running_loop().call_later(
             parley.config.server.handshake_timeout_s, self._handshake_overdue
         )
 
     def _handshake_overdue(self) -> None:
         if self in self.parley.handshaking:
-            self.parley.handshaking.discard(self)
+            self.parley.handshake_ended(self)
             self._front_transport.abort()
 
     def data_received(self, data: bytes) -> None:
@@ -193,7 +199,7 @@ class CountedConnection(ServerConnection):
                 assert isinstance(transport, asyncio.Transport)
                 self._front = "http"
                 self._exchange = HttpExchange(
-                    self.parley, transport, lambda: self.parley.handshaking.discard(self)
+                    self.parley, transport, lambda: self.parley.handshake_ended(self)
                 )
                 self.parley.exchanges.add(self._exchange)
                 self._exchange.data_received(head)
@@ -216,7 +222,7 @@ class CountedConnection(ServerConnection):
             super().resume_writing()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.parley.handshaking.discard(self)
+        self.parley.handshake_ended(self)
         if self._deadline is not None:
             self._deadline.cancel()
         if self._front == "websocket":
@@ -247,7 +253,8 @@ class ParleyServer:
             lambda: self.engine.scheduler.stats if self.engine else None,
         )
         self._refusals: Counter[str] = Counter()  # refusals per reason, for warn_refusal
-        self.handshaking: set[ServerConnection] = set()  # connections whose handshake is in progress
+        self.handshaking: dict[ServerConnection, str] = {}  # connections in their handshake -> client
+        self.handshakes_by_client: Counter[str] = Counter()  # of those, per client address
         self.exchanges: set[HttpExchange] = set()  # POST /v1/listen requests in progress
         self.files: FileService | None = None
         self.draining = False  # shutting down: no new sessions
@@ -374,9 +381,23 @@ class ParleyServer:
         if count == 1 or count % 100 == 0:
             log.warning(message + " (%d refused for this reason; every 100th is logged)", *args, count)
 
-    def sessions_connected(self) -> int:
-        """Sessions with a connected client (what ``server.max_sessions`` bounds)."""
-        return sum(1 for connection in self.connections if connection.live is not None)
+    def handshake_begun(self, connection: ServerConnection, client: str) -> None:
+        self.handshaking[connection] = client
+        self.handshakes_by_client[client] += 1
+
+    def handshake_ended(self, connection: ServerConnection) -> None:
+        client = self.handshaking.pop(connection, None)
+        if client is not None:
+            self.handshakes_by_client[client] -= 1
+            if self.handshakes_by_client[client] <= 0:
+                del self.handshakes_by_client[client]
+
+    def sessions_running(self) -> int:
+        """Sessions that hold the server's work: every one not detached and not ended, whether its
+        client is connected or left while its audio is still processed (a clean close makes the
+        session flush what it holds, up to ``audio.max_lag_s``): what ``server.max_sessions`` bounds.
+        Detached sessions are bounded apart (``resume.max_detached``)."""
+        return sum(1 for live in self.sessions.values() if live.detached_since is None and not live.ended)
 
     def limit_detached(self) -> None:
         """Keep at most ``resume.max_detached_per_client`` dropped sessions per client address (its own
@@ -476,13 +497,13 @@ class ParleyServer:
             return "shutting down"
         if self.publisher is not None and not self.publisher.running:
             return "MQTT publisher stopped"
-        if self.sessions_connected() >= self.config.server.max_sessions:
+        if self.sessions_running() >= self.config.server.max_sessions:
             return f"at the session limit ({self.config.server.max_sessions})"
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:
-        self.handshaking.discard(websocket)
-        if self.sessions_connected() >= self.config.server.max_sessions:
+        self.handshake_ended(websocket)
+        if self.sessions_running() >= self.config.server.max_sessions:
             self.metrics.sessions_refused.labels("capacity").inc()
             self.warn_refusal(
                 "capacity", "refusing a session: at the limit of %d", self.config.server.max_sessions
@@ -786,7 +807,7 @@ class Connection:
     def _start(self, options: SessionOptions, then: list[Output]) -> LiveSession | None:
         """The protocol began a session (``then``: the rest of its outputs): create it, unless the
         server cannot take it."""
-        if self._draining() or self._busy(self.server.sessions_connected()):
+        if self._draining() or self._busy(self.server.sessions_running()):
             return None
         if options.name is not None and any(
             live.name == options.name for live in self.server.sessions.values()
@@ -846,7 +867,7 @@ class Connection:
                 )
             )
             return None
-        if self._busy(self.server.sessions_connected() - (live.connection is not None)):
+        if self._busy(self.server.sessions_running() - (live.connection is not None)):
             return None
         previous = live.connection
         if previous is not None:  # its socket is dead but the server has not noticed yet

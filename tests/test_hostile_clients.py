@@ -336,6 +336,50 @@ async def test_one_client_cannot_hold_every_connection_waiting_for_start(hostile
             await ws.close()
 
 
+async def test_sessions_whose_client_closed_still_count_against_max_sessions(config, engine, hello_pcm):
+    """A clean close (1000) makes the session flush the audio it holds; until it is done it takes its
+    session slot, so closing and reconnecting cannot pile up work beyond server.max_sessions."""
+    local = loopback_config(config, server={"max_sessions": 2}, audio={"max_lag_s": 30.0})
+    async with ParleyServer(local, engine=engine) as server:
+        for _ in range(2):
+            ws, _ = await started(server.url)
+            for _ in range(8):  # 28 s of audio: the session is still working on it after the close
+                await ws.send(hello_pcm)
+            await ws.close()
+        await wait_for(lambda: not server.connections, 5.0)
+        finishing = [live for live in server.sessions.values() if not live.ended]
+        assert len(finishing) == 2, "both sessions still process the audio they were sent"
+        third = await connect(server.url)  # refused right after its handshake
+        assert await expect_close(third) == 1013
+        assert "server busy" in (third.close_reason or "")
+        await wait_for(lambda: not server.sessions, 120.0)  # once they are done, slots come back
+        ws, _ = await started(server.url)
+        await ws.close()
+
+
+async def test_one_client_cannot_take_every_handshake(config, engine):
+    """server.max_handshakes_per_client: idle connections from one address are capped below the
+    global cap, so another address can still connect."""
+    local = loopback_config(config, server={"max_handshakes": 8, "max_handshakes_per_client": 3})
+    async with ParleyServer(local, engine=engine) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+        try:
+            await asyncio.sleep(0.2)
+            extra = socket.create_connection(("127.0.0.1", server.port))
+            extra.settimeout(2.0)
+            try:
+                assert await asyncio.to_thread(extra.recv, 1) == b""  # closed by the server
+            finally:
+                extra.close()
+            async with connect(server.url, local_addr=("127.0.0.2", 0)) as ws:  # another address
+                await ws.send(json.dumps(START))
+                assert (await receive_json(ws))["type"] == "ready"
+        finally:
+            for sock in idle:
+                sock.close()
+        assert await wait_for(lambda: not server.handshakes_by_client, 5.0), server.handshakes_by_client
+
+
 async def test_a_trickle_of_audio_does_not_keep_a_session_forever(config, engine):
     """One byte now and then resets the idle timeout; the wall-clock limit ends the session anyway."""
     local = loopback_config(config, limits={"max_session_wall_s": 2.0})

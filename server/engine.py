@@ -158,16 +158,19 @@ class Engine:
     # -- inference -------------------------------------------------------------------------------
 
     @contextmanager
-    def serving(self, session: str) -> Iterator[None]:
-        """Model calls of this thread inside the block run on behalf of ``session`` (fairness)."""
-        previous = getattr(self._caller, "session", None)
-        self._caller.session = session
+    def serving(self, session: str, background: bool = False) -> Iterator[None]:
+        """Model calls of this thread inside the block run on behalf of ``session`` (fairness);
+        ``background``: nobody listens to it now, its calls rank as :attr:`Priority.BACKGROUND`."""
+        previous = getattr(self._caller, "session", None), getattr(self._caller, "background", False)
+        self._caller.session, self._caller.background = session, background
         try:
             yield
         finally:
-            self._caller.session = previous
+            self._caller.session, self._caller.background = previous
 
     def _slot(self, priority: Priority, shed_after_s: float | None = None) -> Any:
+        if getattr(self._caller, "background", False) and priority < Priority.BACKGROUND:
+            priority = Priority.BACKGROUND
         return self.scheduler.slot(getattr(self._caller, "session", None) or "-", priority, shed_after_s)
 
     def account(self, stage: str, started: float) -> None:

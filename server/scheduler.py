@@ -7,12 +7,15 @@ the machine is busy several calls wait, and the scheduler decides the order:
 
 1. **Priority**: :attr:`Priority.FINAL` (a closed utterance's careful decode: what users keep) before
    :attr:`Priority.PARTIAL` (hypotheses of the open utterance) before :attr:`Priority.SPEAKERS`
-   (segmentation and embeddings of a speaker window) before :attr:`Priority.FILE` (whole-file
-   transcription, which has no live listener).
+   (segmentation and embeddings of a speaker window) before :attr:`Priority.BACKGROUND` (every call
+   of a session nobody listens to now: detached, kept for a resume, or flushing after its client
+   closed) before :attr:`Priority.FILE` (whole-file transcription).
 2. **Fairness** within a priority: the session served least recently goes first (round robin), so one
    busy session cannot starve another of the same priority.
-3. **Aging**: a call that has waited ``max_wait_s`` ranks as the highest priority, so lower
-   priorities are delayed under load but never starved.
+3. **Aging**: a live call (FINAL, PARTIAL, SPEAKERS) that has waited ``max_wait_s`` goes before any
+   newer call, so speaker windows are delayed under load but never starved. Background and file
+   calls do not age past live ones: under sustained overload a detached session or a file waits
+   (a client that drops and reconnects cannot buy its way ahead of the sessions that stayed).
 
 A session's steps are sequential (one thread per session at a time), so a session has at most one
 waiting call, and so at most one pending partial: the scheduler never queues stale partials of one
@@ -40,7 +43,8 @@ class Priority(IntEnum):
     FINAL = 0
     PARTIAL = 1
     SPEAKERS = 2
-    FILE = 3
+    BACKGROUND = 3
+    FILE = 4
 
 
 @dataclass(order=True)
@@ -104,7 +108,9 @@ class InferenceScheduler:
         if not self._waiting:
             return None
         now = self._clock()
-        aged = [t for t in self._waiting if now - t.arrived >= self.max_wait_s]
+        aged = [
+            t for t in self._waiting if t.priority <= Priority.SPEAKERS and now - t.arrived >= self.max_wait_s
+        ]
         if aged:
             return min(aged, key=lambda t: t.arrived)
         return min(self._waiting)

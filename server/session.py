@@ -51,6 +51,9 @@ class Session:
 
     def __init__(self, engine: Engine, config: Config, options: SessionOptions, session_id: str) -> None:
         self.session_id = session_id
+        # nobody listens to it now (detached, or flushing after its client left): its model calls
+        # rank below every live session's (server/scheduler.py, Priority.BACKGROUND)
+        self.background = False
         self.config = config
         self.options = options
         self.decoder = make_decoder(options.encoding, options.sample_rate, options.channels)
@@ -135,7 +138,7 @@ class Session:
 
     def step(self, max_seconds: float = 1.0) -> list[Event]:
         """Run the pipeline over at most ``max_seconds`` of queued audio; return the events."""
-        with self.transcriber.engine.serving(self.session_id):
+        with self.transcriber.engine.serving(self.session_id, self.background):
             return self._step(max_seconds)
 
     def _step(self, max_seconds: float) -> list[Event]:
@@ -161,7 +164,7 @@ class Session:
 
     def finish(self) -> list[Event]:
         """After ``stop`` and every queued step: close the open utterance and emit its finals."""
-        with self.transcriber.engine.serving(self.session_id):
+        with self.transcriber.engine.serving(self.session_id, self.background):
             return self._finish()
 
     def _finish(self) -> list[Event]:
@@ -177,7 +180,7 @@ class Session:
     def finalize(self) -> list[Event]:
         """Flush now and go on (a client's finalize): process the whole blocks received, close the
         open utterance and emit its finals (the last one marked ``endpoint``)."""
-        with self.transcriber.engine.serving(self.session_id):
+        with self.transcriber.engine.serving(self.session_id, self.background):
             return self._finalize_now()
 
     def _finalize_now(self) -> list[Event]:

@@ -148,6 +148,7 @@ class UtteranceTranscriber:
         self.task = task
         self.english_only = language == "en" and task == "transcribe"
         self._previous_hypothesis: list[str] = []  # normalised words of the last partial
+        self._agreed_text = ""  # the words the last two partials agreed on, as Whisper wrote them
         self._detected_language: str | None = None
         self._context = ""  # the end of the session's caption text, at most context_chars long
         self.committed_until = 0.0  # stream seconds already captioned: earlier words are dropped
@@ -168,17 +169,28 @@ class UtteranceTranscriber:
     def reset(self, carry_over: list[Word] | None = None) -> None:
         """Forget the partial hypothesis; ``carry_over``: words after a commit, still to be agreed."""
         self._previous_hypothesis = [normalise(w.text) for w in carry_over or []]
+        self._agreed_text = ""
 
     def partial(self, utterance: Utterance) -> Partial | None:
         """A greedy hypothesis of the open utterance, with word times; agreed words come first."""
         if self._too_quiet(utterance.audio):
             return None
+        # asr.partial_prefix: the agreed words are forced as the decoder's prefix, so only the words
+        # after them are generated; not after a commit cut, whose lead-in audio precedes them
+        prefix = None
+        if (
+            self.config.partial_prefix
+            and self._agreed_text
+            and self.committed_until <= utterance.start / SAMPLE_RATE
+        ):
+            prefix = self._agreed_text
         words = self._decode(
             utterance,
             Priority.PARTIAL,
             self.config.partial_shed_after_s,
             beam_size=self.config.partial_beam_size,
             temperature=0.0,
+            prefix=prefix,
         )
         if words is None:
             return None  # shed: no inference slot in time (counted by the scheduler); the next catches up
@@ -190,6 +202,7 @@ class UtteranceTranscriber:
                 break
             agreed += 1
         self._previous_hypothesis = [normalise(w.text) for w in words]
+        self._agreed_text = " ".join(w.text for w in words[:agreed])
         return Partial(words, agreed)
 
     def final(self, utterance: Utterance) -> FinalTranscript:

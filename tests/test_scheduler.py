@@ -179,3 +179,38 @@ def test_forget_drops_a_sessions_fairness_record():
 def test_bad_settings_are_refused(slots: int, max_wait_s: float):
     with pytest.raises(ValueError):
         InferenceScheduler(slots, max_wait_s=max_wait_s)
+
+
+def test_background_and_file_calls_do_not_age_past_live_ones():
+    """A detached session's call that waited long still goes after a newer live partial (a client
+    that drops and reconnects cannot buy its way ahead); between themselves they keep priority."""
+    clock = FakeClock()
+    scheduler = InferenceScheduler(1, max_wait_s=2.0, clock=clock)
+    order: list[str] = []
+    release = threading.Event()
+
+    def holder() -> None:
+        with scheduler.slot("holder", Priority.FINAL):
+            release.wait()
+
+    def caller(name: str, priority: Priority) -> None:
+        with scheduler.slot(name, priority):
+            order.append(name)
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    _wait_until(lambda: scheduler.busy == 1)
+    for index, (name, priority) in enumerate(
+        [("old-file", Priority.FILE), ("old-detached", Priority.BACKGROUND)]
+    ):
+        threads.append(threading.Thread(target=caller, args=(name, priority)))
+        threads[-1].start()
+        _wait_until(lambda n=index + 1: scheduler.waiting == n)
+    clock.now = 60.0  # both waited far past max_wait_s
+    threads.append(threading.Thread(target=caller, args=("new-partial", Priority.PARTIAL)))
+    threads[-1].start()
+    _wait_until(lambda: scheduler.waiting == 3)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert order == ["new-partial", "old-detached", "old-file"]

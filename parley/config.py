@@ -166,6 +166,9 @@ class AsrConfig:
     encoder_margin_s: float = 2.0
     encoder_bucket_s: float = 5.0
     encoder_min_s: float = 20.0
+    # Partials decode only what follows the words the last two partials agreed on (given to Whisper
+    # as a forced prefix) instead of the whole utterance again
+    partial_prefix: bool = False
     # Overload (server/scheduler.py): a partial that gets no inference slot within this many seconds
     # is skipped (finals never are); null: partials always wait. A partial that waited longer than
     # the interval between two partials is stale before it starts.

@@ -1,14 +1,15 @@
 """The rules of one session's life, sans I/O: a state machine that takes inputs and returns outputs.
 
 :class:`SessionProtocol` has no socket, thread, clock or model: the caller feeds it typed inputs
-(a client's text or audio frame, the socket dropping, a timer firing, a pipeline step or the final
-flush done, a resume, the server refusing the session, eviction, shutdown, a cut) with the current
-time, and carries out the outputs it returns (send a message, close with a code, publish, begin a
-session or take over another on ``resume``, feed audio to the pipeline, rename, flush, set or cancel
-a timer, ended). Start, resume, the limits, the rename rate, the ``ack`` interval, shutdown, the
-messages that end a session and the close-code policy live here only, as in the ``websockets``
-library's own sans-I/O ``protocol.py``; :mod:`parley.server.app` (``Connection``) and
-:mod:`parley.server.live` (``LiveSession``) are its I/O.
+(a client's text or audio frame, a front-end's request, the session created, the socket dropping,
+a timer firing, a pipeline step or the final flush done, a resume, the server refusing the session,
+eviction, shutdown, a cut) with the current time, and carries out the outputs it returns (send a
+message, close with a code, publish, begin a session or take over another on ``resume``, feed audio
+to the pipeline, rename, flush, set or cancel a timer, ended). Start, ``ready``, resume (the token
+check, what is replayed and whether some of it is lost), the limits, the rename rate, the ``ack``
+interval, shutdown, the messages that end a session and the close-code policy live here only, as in
+the ``websockets`` library's own sans-I/O ``protocol.py``; :mod:`parley.server.app`
+(``Connection``) and :mod:`parley.server.live` (``LiveSession``) are its I/O.
 
 States (see docs/protocol.md, "Lifecycle")::
 

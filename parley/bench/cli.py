@@ -90,6 +90,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds of the sample the good session streams (default: all 30)",
     )
+    hostile.add_argument(
+        "--hostile-kinds",
+        metavar="LIST",
+        help="comma-separated kinds the clients cycle through (default all: never_reads, text_flood, "
+        "handshakes, fast_audio, drop_and_detach)",
+    )
     soak = parser.add_argument_group("soak (one long session; memory over time, no accuracy run)")
     soak.add_argument(
         "--soak", action="store_true", help="stream the sample repeated through one session at full speed"
@@ -253,6 +259,8 @@ def run_hostile_command(args: argparse.Namespace, config: Config) -> int:
     from parley.bench.hostile import HOSTILE_END, HOSTILE_START, HostileOptions, run_hostile, write_hostile
 
     options = HostileOptions(clients=args.hostile_clients, seconds=args.hostile_seconds)
+    if args.hostile_kinds:
+        options.kinds = tuple(kind.strip() for kind in args.hostile_kinds.split(",") if kind.strip())
     try:
         result = run_hostile(config, options, progress=lambda line: print(line, flush=True))
     except (RuntimeError, ValueError) as exc:

@@ -59,7 +59,8 @@ METRIC_PREFIXES = (
 
 @dataclass
 class HostileOptions:
-    clients: int = 10  # hostile clients, cycling through KINDS
+    clients: int = 10  # hostile clients, cycling through ``kinds``
+    kinds: tuple[str, ...] = KINDS
     seconds: float | None = None  # of the sample the good session streams; None: all of it
     interval_s: float = 0.25  # wall seconds between RSS samples of the server
     warmup: bool = True  # a short session first (at full speed), so that "alone" is not a cold start
@@ -325,8 +326,11 @@ def _server_metrics(port: int) -> dict[str, float]:
     return {}
 
 
-def _kinds(clients: int) -> list[str]:
-    return [KINDS[i % len(KINDS)] for i in range(clients)]
+def _kinds(clients: int, kinds: tuple[str, ...] = KINDS) -> list[str]:
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown or not kinds:
+        raise ValueError(f"--hostile-kinds: {', '.join(unknown) or 'none given'}; known: {', '.join(KINDS)}")
+    return [kinds[i % len(kinds)] for i in range(clients)]
 
 
 def run_hostile(config: Config, options: HostileOptions, progress: Progress = print) -> HostileResult:
@@ -340,13 +344,13 @@ def run_hostile(config: Config, options: HostileOptions, progress: Progress = pr
     if options.seconds is not None:
         audio = audio[: int(options.seconds * SAMPLE_RATE)]
     pcm = copy_pcm(audio, 0.0)
-    kinds = _kinds(options.clients)
+    kinds = _kinds(options.clients, options.kinds)
     max_sessions = max(config.server.max_sessions, options.clients + 1)
     result = HostileResult(
         machine=machine_description(config),
         options={
             **dataclasses.asdict(options),
-            "kinds": kinds,
+            "kinds": kinds,  # one per client
             "audio": sample.wav.name,
             "audio_seconds": len(audio) / SAMPLE_RATE,
             "max_sessions": max_sessions,

@@ -37,7 +37,7 @@ from websockets.http11 import Request, Response
 
 from parley.config import Config
 from parley.models.bundle import ModelMissingError
-from parley.server import http, messages
+from parley.server import http
 from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.deepgram import (
     DeepgramFront,
@@ -65,6 +65,7 @@ from parley.server.lifecycle import (
     SessionProtocol,
     SetTimer,
     Shutdown,
+    Started,
     State,
     StepDone,
     TakeOver,
@@ -82,7 +83,6 @@ from parley.server.protocol import (
     CLOSE_NORMAL,
     CLOSE_POLICY,
     CLOSE_TRY_AGAIN,
-    PROTOCOL_VERSION,
     ProtocolError,
     Resume,
     error_event,
@@ -832,40 +832,17 @@ class Connection:
         self.server.metrics.sessions_active.inc()
         live.start()
         live.execute(then)
-        ready = messages.Ready(
-            session_id=live.session_id,
-            resume_token=live.token,
-            resume_grace_s=self.config.resume.grace_s,
-            protocol=PROTOCOL_VERSION,
-            sample_rate=options.sample_rate,
-            encoding=options.encoding,
-            channels=options.channels,
-            language=options.language,
-            task=options.task,
-            asr_model=session.transcriber.model_name,
-            max_message_bytes=self.config.server.max_message_bytes,
-        )
-        live.events(ready.wire())
+        live.deliver(Started(live.session_id, live.token, session.transcriber.model_name))
         log.info("session=%s started: %s", live.session_id, options)
-        live.publish("session_start", stamp(messages.SessionStart(dataclasses.asdict(options)).wire(), 0.0))
         return live
 
     def _resume(self, resume: Resume) -> LiveSession | None:
         if self._draining():
             return None
         live = self.server.sessions.get(resume.session_id)
-        if live is None or live.ending or not live.token_matches(resume.token):
+        if live is None or not live.protocol.resumable(resume.token):
             self.server.metrics.sessions_refused.labels("resume").inc()
-            grace = self.config.resume.grace_s
-            self._refuse(
-                ProtocolError(
-                    "resume_failed",
-                    f"session {shown(resume.session_id)} cannot be resumed: it is unknown, its token is "
-                    f"wrong, or it ended or is ending (a dropped session is kept {grace:.0f} s); "
-                    "start a new session",
-                    fatal=True,
-                )
-            )
+            self._refuse(self._opening.resume_refusal(resume.session_id))
             return None
         if self._busy(self.server.sessions_running() - (live.connection is not None)):
             return None
@@ -876,25 +853,13 @@ class Connection:
             previous.websocket.transport.abort()
         live.attach(self)  # from here on, the session's messages come to this connection
         self.live = live
-        finals, complete = live.replay_after(resume.last_final_id)
-        live.deliver(Resumed(resume.last_final_id, len(finals)))
-        for final in finals:
-            self.enqueue(final)
-        if not complete:
-            live.events(
-                error_event(
-                    "replay_incomplete",
-                    f"finals after {resume.last_final_id} are no longer all kept "
-                    f"(the last {self.config.resume.replay_finals} are); some are missing",
-                    False,
-                )
-            )
-        live.events(live.session.roster())
+        replayed = live.protocol.replay_after(resume.last_final_id)[0]
+        live.deliver(Resumed(resume.last_final_id, live.session.roster()))
         self.server.metrics.sessions_resumed.inc()
         log.info(
             "session=%s resumed: %d finals replayed, audio acknowledged to sample %d",
             live.session_id,
-            len(finals),
+            len(replayed),
             live.session.ack,
         )
         return live

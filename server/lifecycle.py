@@ -1,14 +1,15 @@
 """The rules of one session's life, sans I/O: a state machine that takes inputs and returns outputs.
 
 :class:`SessionProtocol` has no socket, thread, clock or model: the caller feeds it typed inputs
-(a client's text or audio frame, the socket dropping, a timer firing, a pipeline step or the final
-flush done, a resume, the server refusing the session, eviction, shutdown, a cut) with the current
-time, and carries out the outputs it returns (send a message, close with a code, publish, begin a
-session or take over another on ``resume``, feed audio to the pipeline, rename, flush, set or cancel
-a timer, ended). Start, resume, the limits, the rename rate, the ``ack`` interval, shutdown, the
-messages that end a session and the close-code policy live here only, as in the ``websockets``
-library's own sans-I/O ``protocol.py``; :mod:`parley.server.app` (``Connection``) and
-:mod:`parley.server.live` (``LiveSession``) are its I/O.
+(a client's text or audio frame, a front-end's request, the session created, the socket dropping,
+a timer firing, a pipeline step or the final flush done, a resume, the server refusing the session,
+eviction, shutdown, a cut) with the current time, and carries out the outputs it returns (send a
+message, close with a code, publish, begin a session or take over another on ``resume``, feed audio
+to the pipeline, rename, flush, set or cancel a timer, ended). Start, ``ready``, resume (the token
+check, what is replayed and whether some of it is lost), the limits, the rename rate, the ``ack``
+interval, shutdown, the messages that end a session and the close-code policy live here only, as in
+the ``websockets`` library's own sans-I/O ``protocol.py``; :mod:`parley.server.app`
+(``Connection``) and :mod:`parley.server.live` (``LiveSession``) are its I/O.
 
 States (see docs/protocol.md, "Lifecycle")::
 
@@ -25,11 +26,15 @@ Nothing is emitted once the state is ``DONE``; a resume is refused once ``FINISH
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hmac
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from parley.client.formats import apply_speaker_update
 from parley.config import Config
 from parley.server import messages
 from parley.server.audio import unit_bytes, units_per_second
@@ -41,6 +46,7 @@ from parley.server.protocol import (
     CLOSE_NORMAL,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
+    PROTOCOL_VERSION,
     ClientMessage,
     Finalize,
     Keepalive,
@@ -50,6 +56,7 @@ from parley.server.protocol import (
     Start,
     Stop,
     parse_text,
+    shown,
 )
 
 
@@ -132,12 +139,25 @@ class FlushDone:
 
 
 @dataclass(frozen=True)
+class Started:
+    """The server created the session that ``Begin`` asked for: its id, the token a resume presents,
+    and the speech model it runs. The protocol answers ``ready`` and publishes ``session_start``."""
+
+    session_id: str
+    resume_token: str
+    asr_model: str
+
+
+@dataclass(frozen=True)
 class Resumed:
-    """A new connection presented this session's id and token (checked by the server), which replays
-    ``replayed`` finals after the ``resumed`` message."""
+    """A new connection presented this session's id and a token :meth:`SessionProtocol.resumable`
+    accepted, and has received every final up to ``last_final_id``. ``roster``: the session's speakers
+    now (sent after the replay). The protocol answers ``resumed``, replays the finals it keeps after
+    ``last_final_id`` (revised by later ``speaker_update``), and a ``replay_incomplete`` error where
+    its log no longer holds all of them."""
 
     last_final_id: int = 0
-    replayed: int = 0
+    roster: Wire | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +187,7 @@ class Shutdown:
 Input = (
     TextFrame
     | Requested
+    | Started
     | BadAudio
     | AudioFrame
     | Dropped
@@ -296,14 +317,36 @@ class SessionProtocol:
     _acked: int = 0  # ``ack`` of the last message that carried one
     _lag: float = 0.0  # of the events being stamped
     _bad_audio: str | None = None  # the stream's end did not decode (found by the final flush)
+    _token: str = ""  # what a resume presents (``Started``); empty: none can
+    _ready: bool = False  # ``ready`` was sent
+    # the last ``resume.replay_finals`` finals as sent (revised in place by speaker_update): a replay
+    replay_log: deque[Wire] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._renames = float(self.config.limits.rename_burst)
         self._renamed_at = self.now
+        self.replay_log = deque(maxlen=max(1, self.config.resume.replay_finals))
 
     @property
     def done(self) -> bool:
         return self.state is State.DONE
+
+    def resumable(self, token: str) -> bool:
+        """Can a ``resume`` presenting ``token`` take this session over? Not once its end began."""
+        if self.state not in (State.STREAMING, State.DETACHED) or not self._token:
+            return False
+        return hmac.compare_digest(token.encode(errors="surrogatepass"), self._token.encode())
+
+    def resume_refusal(self, session_id: str) -> ProtocolError:
+        """The answer to a ``resume`` no session accepts (unknown id, wrong token, ended or ending)."""
+        grace = self.config.resume.grace_s
+        return ProtocolError(
+            "resume_failed",
+            f"session {shown(session_id)} cannot be resumed: it is unknown, its token is "
+            f"wrong, or it ended or is ending (a dropped session is kept {grace:.0f} s); "
+            "start a new session",
+            fatal=True,
+        )
 
     def start_timers(self) -> list[Output]:
         """What the server does on accepting the connection."""
@@ -424,6 +467,8 @@ class SessionProtocol:
         if isinstance(event, BadAudio):
             error = ProtocolError("bad_audio", event.reason, True, CLOSE_INVALID_DATA)
             return [*self._fatal_send(error), *self._flush("error", attached=False)]
+        if isinstance(event, Started):
+            return self._started(event)
         if isinstance(event, StepDone):
             return self._step(event)
         if isinstance(event, Dropped):
@@ -441,12 +486,7 @@ class SessionProtocol:
 
     def _detached(self, event: Input) -> list[Output]:
         if isinstance(event, Resumed):
-            self.state, self.attached = State.STREAMING, True
-            return [
-                CancelTimer("grace"),
-                SetTimer("idle", self.config.limits.idle_timeout_s),
-                Send(self._stamp(messages.Resumed(self.session_id, self.finals, event.replayed).wire())),
-            ]
+            return self._resumed(event)
         if isinstance(event, TimerFired) and event.kind == "grace":
             return self._flush("expired", attached=False)
         if isinstance(event, TimerFired) and event.kind == "wall":
@@ -472,6 +512,56 @@ class SessionProtocol:
             self._lag = event.lag
             return self._conclude(event.events, event.duration)
         return []  # client input after its end, timers, resumes (refused by the server): nothing
+
+    def _started(self, event: Started) -> list[Output]:
+        if self._ready:  # once per session
+            return []
+        assert self.options is not None
+        options = self.options
+        self._ready = True
+        self.session_id, self._token = event.session_id, event.resume_token
+        ready = messages.Ready(
+            session_id=event.session_id,
+            resume_token=event.resume_token,
+            resume_grace_s=self.config.resume.grace_s,
+            protocol=PROTOCOL_VERSION,
+            sample_rate=options.sample_rate,
+            encoding=options.encoding,
+            channels=options.channels,
+            language=options.language,
+            task=options.task,
+            asr_model=event.asr_model,
+            max_message_bytes=self.config.server.max_message_bytes,
+        )
+        start = messages.SessionStart(dataclasses.asdict(options)).wire()
+        return [*self._events((ready.wire(),)), Publish(messages.stamp(start, 0.0))]
+
+    def replay_after(self, last_final_id: int) -> tuple[list[Wire], bool]:
+        """The finals kept after ``last_final_id``, and whether they are all of them."""
+        finals = [final for final in self.replay_log if final["id"] > last_final_id]
+        oldest = self.replay_log[0]["id"] if self.replay_log else self.finals + 1
+        return finals, last_final_id + 1 >= oldest or last_final_id >= self.finals
+
+    def _resumed(self, event: Resumed) -> list[Output]:
+        self.state, self.attached = State.STREAMING, True
+        finals, complete = self.replay_after(event.last_final_id)
+        resumed = messages.Resumed(self.session_id, self.finals, len(finals)).wire()
+        outputs: list[Output] = [
+            CancelTimer("grace"),
+            SetTimer("idle", self.config.limits.idle_timeout_s),
+            Send(self._stamp(resumed)),
+            *(Send(final) for final in finals),  # as first sent (stamped then), revised since
+        ]
+        if not complete:
+            kept = self.config.resume.replay_finals
+            text = (
+                f"finals after {event.last_final_id} are no longer all kept "
+                f"(the last {kept} are); some are missing"
+            )
+            outputs.append(self._error("replay_incomplete", text, False))
+        if event.roster is not None:
+            outputs += self._events((event.roster,))
+        return outputs
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -549,9 +639,14 @@ class SessionProtocol:
     def _events(self, events: tuple[Wire, ...], finalized: bool = False) -> list[Output]:
         outputs: list[Output] = []
         for event in events:
+            message = self._stamp(event)
             if event.get("type") == "final":
                 self.finals += 1
-            message = self._stamp(event)
+                self.replay_log.append(message)
+            elif event.get("type") == "speaker_update":
+                for index, final in enumerate(self.replay_log):  # a resume replays the revised final
+                    if final["id"] == message.get("id"):
+                        self.replay_log[index] = apply_speaker_update(final, message)
             if event.get("type") in PUBLISHED:
                 outputs.append(Publish(message))
             if self.attached:

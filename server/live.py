@@ -4,8 +4,8 @@
 SessionProtocol`): it feeds the protocol its inputs (:meth:`LiveSession.deliver`) and carries out the
 outputs, with no rule of its own: it sends to the attached :class:`~parley.server.app.Connection`,
 closes it, publishes on MQTT, feeds audio to the :class:`~parley.server.session.Session` and steps it
-in the shared inference pool, runs the final flush, and runs the protocol's timers. It also keeps what
-a resume replays (the last finals, revised in place by ``speaker_update``) and the metrics.
+in the shared inference pool, runs the final flush, and runs the protocol's timers, and keeps
+the metrics; the protocol keeps what a resume replays.
 
 While no connection is attached the session goes on processing the audio it holds and keeps its
 finals; the protocol ends it once ``resume.grace_s`` passes without a resume.
@@ -14,13 +14,10 @@ finals; the protocol ends it once ``resume.grace_s`` passes without a resume.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import secrets
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from parley.client.formats import apply_speaker_update
 from parley.server import messages
 from parley.server.audio import PIPELINE_RATE, AudioDecodeError
 from parley.server.lifecycle import (
@@ -67,7 +64,6 @@ class LiveSession:
         self.protocol = protocol
         protocol.session_id = self.session_id
         self.token = secrets.token_urlsafe(24)
-        self.finals_log: deque[dict[str, Any]] = deque(maxlen=max(1, self.config.resume.replay_finals))
         self.connection: Connection | None = None
         self.detached_since: float | None = None  # loop time of the drop, while detached
         self.end_reason: str | None = None
@@ -96,9 +92,6 @@ class LiveSession:
     def ended(self) -> bool:
         return self.protocol.done
 
-    def token_matches(self, token: str) -> bool:
-        return hmac.compare_digest(token.encode(), self.token.encode())
-
     def start(self) -> None:
         self._processor = asyncio.create_task(self._process(), name=f"process-{self.session_id}")
 
@@ -109,7 +102,7 @@ class LiveSession:
         self.execute(self.protocol.receive(event, self._loop.time()))
 
     def events(self, *events: Event) -> None:
-        """Messages of the session itself (``ready``, a rename's roster, a replay's gap) to deliver."""
+        """Messages of the session itself (a rename's roster, an unknown speaker) to deliver."""
         self.deliver(StepDone(tuple(events), lag=self.session.lag))
 
     def execute(self, outputs: list[Output]) -> None:
@@ -155,17 +148,13 @@ class LiveSession:
             self.connection.enqueue(message, from_finalize=from_finalize)
 
     def _record(self, message: dict[str, Any]) -> None:
-        """Keep what a resume replays, and count it."""
+        """Count what is published (the protocol keeps what a resume replays)."""
         kind = message["type"]
         metrics = self.server.metrics
         if kind == "final":
-            self.finals_log.append(message)
             metrics.finals.inc()
             metrics.final_latency.observe(max(0.0, self.session.received / PIPELINE_RATE - message["end"]))
         elif kind == "speaker_update":
-            for index, final in enumerate(self.finals_log):  # a resumed client replays the revised final
-                if final["id"] == message["id"]:
-                    self.finals_log[index] = apply_speaker_update(final, message)
             metrics.speaker_updates.inc()
 
     def publish(self, kind: str, message: dict[str, Any]) -> None:
@@ -316,10 +305,3 @@ class LiveSession:
             self.session.finals_sent,
             self.session.received / PIPELINE_RATE,
         )
-
-    def replay_after(self, last_final_id: int) -> tuple[list[dict[str, Any]], bool]:
-        """Finals after ``last_final_id``, and whether the log still holds all of them."""
-        finals = [f for f in self.finals_log if f["id"] > last_final_id]
-        oldest = self.finals_log[0]["id"] if self.finals_log else self.session.finals_sent + 1
-        complete = last_final_id + 1 >= oldest or last_final_id >= self.session.finals_sent
-        return finals, complete

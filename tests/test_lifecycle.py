@@ -33,6 +33,7 @@ from parley.server.lifecycle import (
     SessionProtocol,
     SetTimer,
     Shutdown,
+    Started,
     State,
     StepDone,
     TakeOver,
@@ -67,7 +68,27 @@ def started(config: Config) -> SessionProtocol:
     outputs = protocol.receive(TextFrame(START), 0.0)
     assert protocol.state is State.STREAMING
     assert [type(o) for o in outputs] == [CancelTimer, Begin, SetTimer, SetTimer]
+    outputs = protocol.receive(Started("abc", "tok", "tiny.en"), 0.0)
+    assert [m["type"] for m in sends(outputs)] == ["ready"]
     return protocol
+
+
+def test_started_answers_ready_and_publishes_session_start(small):
+    protocol = SessionProtocol(small)
+    protocol.receive(TextFrame(START), 0.0)
+    assert not protocol.resumable("tok")  # no token before the session exists
+    outputs = protocol.receive(Started("s1", "tok", "small.en"), 0.5)
+    ready = sends(outputs)[0]
+    assert (ready["session_id"], ready["resume_token"], ready["asr_model"]) == ("s1", "tok", "small.en")
+    assert (ready["sample_rate"], ready["encoding"], ready["language"]) == (16000, "pcm_s16le", "en")
+    assert (ready["protocol"], ready["ack"], ready["lag"]) == (1, 0, 0.0)
+    assert ready["resume_grace_s"] == small.resume.grace_s
+    published = [o.message for o in outputs if isinstance(o, Publish)]
+    assert [m["type"] for m in published] == ["session_start"]
+    assert published[0]["options"]["sample_rate"] == 16000
+    assert protocol.receive(Started("s1", "tok", "small.en"), 0.6) == []  # once per session
+    assert protocol.resumable("tok") and not protocol.resumable("tok2") and not protocol.resumable("")
+    assert not protocol.resumable("\ud800")  # a lone surrogate is compared, not raised on
 
 
 def test_start_stop_flush_done(small):
@@ -229,9 +250,57 @@ def test_resumed_counts_the_replay_and_ack_comes_every_interval(small):
     assert [m["type"] for m in sends(outputs)] == ["ack"] and sends(outputs)[0]["ack"] == 16000
     assert sends(protocol.receive(AudioFrame(b"\x00\x00" * 100), 0.2)) == []
     protocol.receive(AudioFrame(b"\x00"), 0.3)  # half a sample: forgotten on the drop
+    for index in range(1, 4):
+        protocol.receive(StepDone(({**FINAL, "id": index},)), 0.35)
     protocol.receive(Dropped(), 0.4)
-    resumed = sends(protocol.receive(Resumed(0, replayed=3), 1.0))[0]
-    assert (resumed["replayed"], resumed["ack"]) == (3, 16100)
+    resumed = sends(protocol.receive(Resumed(0), 1.0))[0]
+    assert (resumed["replayed"], resumed["ack"], resumed["last_final_id"]) == (3, 16100, 3)
+
+
+def final(index: int, speaker: str = "S1") -> dict:
+    return {"type": "final", "id": index, "text": f"f{index}", "speaker": speaker, "words": []}
+
+
+def test_resume_replays_the_finals_after_the_last_one_seen_revised(small):
+    protocol = started(small)
+    protocol.receive(StepDone((final(1), final(2)), lag=0.5), 1.0)
+    protocol.receive(Dropped(), 1.5)
+    update = {"type": "speaker_update", "id": 2, "speaker": "S2", "speaker_name": "Ann", "words": []}
+    protocol.receive(StepDone((final(3), update)), 2.0)  # while detached: kept, not sent
+    roster = {"type": "speakers", "speakers": [{"id": "S1", "name": "Speaker 1"}]}
+    outputs = protocol.receive(Resumed(1, roster), 3.0)
+    assert [type(o) for o in outputs[:2]] == [CancelTimer, SetTimer]
+    sent = sends(outputs)
+    assert [m["type"] for m in sent] == ["resumed", "final", "final", "speakers"]
+    assert (sent[0]["last_final_id"], sent[0]["replayed"]) == (3, 2)
+    assert [(m["id"], m["speaker"]) for m in sent[1:3]] == [(2, "S2"), (3, "S1")]  # 2 as revised
+    assert sent[1]["lag"] == 0.5  # stamped when first sent
+    assert [o.message["type"] for o in outputs if isinstance(o, Publish)] == ["speakers"]
+    assert protocol.state is State.STREAMING and protocol.attached
+
+
+def test_a_replay_the_log_no_longer_holds_says_so(small):
+    config = dataclasses.replace(small, resume=dataclasses.replace(small.resume, replay_finals=2))
+    protocol = started(config)
+    protocol.receive(StepDone(tuple(final(i) for i in range(1, 6))), 1.0)
+    protocol.receive(Dropped(), 1.5)
+    sent = sends(protocol.receive(Resumed(1), 2.0))
+    assert [m["type"] for m in sent] == ["resumed", "final", "final", "error"]
+    assert [m["id"] for m in sent[1:3]] == [4, 5]
+    assert (sent[3]["code"], sent[3]["fatal"]) == ("replay_incomplete", False)
+    protocol.receive(Dropped(), 3.0)
+    sent = sends(protocol.receive(Resumed(3), 4.0))  # 4 and 5 are kept: complete
+    assert [m["type"] for m in sent] == ["resumed", "final", "final"]
+
+
+def test_no_resume_once_the_end_began(small):
+    protocol = started(small)
+    protocol.receive(Dropped(), 1.0)
+    assert protocol.resumable("tok")
+    protocol.receive(TimerFired("grace"), 61.0)
+    assert protocol.state is State.FINISHING and not protocol.resumable("tok")
+    refusal = protocol.resume_refusal("x" * 500)
+    assert refusal.code == "resume_failed" and refusal.fatal and len(refusal.message) < 400
 
 
 def test_a_clean_close_flushes_and_publishes_client_gone(small):
@@ -303,7 +372,8 @@ INPUTS: st.SearchStrategy[Input] = st.one_of(
         StepDone, st.sampled_from([(), (FINAL,), ({"type": "speakers", "speakers": []},)]), st.booleans()
     ),
     st.builds(FlushDone, st.sampled_from([(), (FINAL,)])),
-    st.builds(Resumed, st.integers(0, 5)),
+    st.builds(Resumed, st.integers(0, 5), st.sampled_from([None, {"type": "speakers", "speakers": []}])),
+    st.builds(Started, st.just("abc"), st.sampled_from(["tok", ""]), st.just("tiny.en")),
     st.just(Evicted()),
     st.just(Shutdown()),
     st.just(Refused(ProtocolError("server_busy", "busy", True, 1013))),
@@ -333,3 +403,88 @@ def test_random_sequences_end_in_done_and_emit_nothing_after(small, inputs):
         next((i for i, o in enumerate(everything) if isinstance(o, Close)), len(everything)) :
     ]
     assert sends(after_close) == []  # nothing is sent after the close
+
+
+# -- random drop / resume / replay sequences: what a client that resumes ends up with -----------------
+
+REPLAY_KEPT = 3
+STEPS = st.one_of(
+    st.tuples(st.just("finals"), st.integers(1, 4)),
+    st.tuples(st.just("update"), st.integers(1, 12)),
+    st.tuples(st.just("drop"), st.booleans()),
+    st.tuples(st.just("resume"), st.integers(0, 14)),  # the last final id the client says it has
+    st.tuples(st.just("audio"), st.integers(0, 400)),
+    st.tuples(st.just("rename"), st.just(0)),
+    st.tuples(st.just("grace"), st.just(0)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(STEPS, max_size=30))
+def test_random_resumes_replay_exactly_the_kept_finals_after_the_last_seen(small, steps):
+    config = dataclasses.replace(
+        small,
+        resume=dataclasses.replace(small.resume, replay_finals=REPLAY_KEPT),
+        limits=dataclasses.replace(small.limits, max_session_s=3600),
+    )
+    protocol = started(config)
+    made = 0  # finals the pipeline produced
+    speakers: dict[int, str] = {}  # the speaker each final has now (revised by updates)
+    client: dict[int, str] = {}  # finals the client holds, by id: the speaker it was told
+    gapped = False  # a replay said some finals were lost
+    now = 0.0
+    for kind, value in steps:
+        now += 0.5
+        if protocol.done:
+            break
+        if kind == "finals":
+            batch = []
+            for _ in range(value):
+                made += 1
+                speakers[made] = "S1"
+                batch.append(final(made))
+            outputs = protocol.receive(StepDone(tuple(batch)), now)
+            client.update((m["id"], m["speaker"]) for m in sends(outputs) if m["type"] == "final")
+        elif kind == "update" and value <= made:
+            speakers[value] = f"S{value % 3 + 2}"
+            update = {"type": "speaker_update", "id": value, "speaker": speakers[value], "words": []}
+            outputs = protocol.receive(StepDone((update,)), now)
+            if sends(outputs) and value in client:
+                client[value] = speakers[value]
+        elif kind == "drop":
+            protocol.receive(Dropped(clean=value), now)
+        elif kind == "resume":
+            if not protocol.resumable("tok"):
+                assert protocol.state is not State.DETACHED
+                continue
+            if protocol.state is State.STREAMING:  # the server notices the old socket is dead first
+                protocol.receive(Dropped(), now)
+            held = 0  # a client resumes from the last final it holds with none missing before it
+            while held + 1 in client:
+                held += 1
+            last = min(value, held)
+            outputs = protocol.receive(Resumed(last), now)
+            sent = sends(outputs)
+            assert sent[0]["type"] == "resumed" and sent[0]["last_final_id"] == made
+            replayed = [m for m in sent if m["type"] == "final"]
+            kept = range(max(last + 1, made - REPLAY_KEPT + 1), made + 1)
+            assert [m["id"] for m in replayed] == list(kept) and sent[0]["replayed"] == len(kept)
+            assert [m["speaker"] for m in replayed] == [speakers[i] for i in kept]  # as revised
+            gap = [m for m in sent if m["type"] == "error"]
+            missing = made - REPLAY_KEPT > last
+            assert [m["code"] for m in gap] == (["replay_incomplete"] if missing else [])
+            gapped = gapped or missing
+            client = {i: s for i, s in client.items() if i <= last}  # the client kept up to `last`
+            client.update((m["id"], m["speaker"]) for m in replayed)
+            assert protocol.state is State.STREAMING and protocol.attached
+        elif kind == "audio":
+            protocol.receive(AudioFrame(b"\x00\x00" * value), now)
+        elif kind == "rename":
+            protocol.receive(TextFrame(json.dumps({"type": "rename", "speaker": "S1", "name": "A"})), now)
+        elif kind == "grace":
+            protocol.receive(TimerFired("grace"), now)
+            if protocol.state is State.FINISHING:
+                protocol.receive(FlushDone(), now)
+        assert len(protocol.replay_log) <= REPLAY_KEPT  # bounded whatever the sequence
+    if protocol.state is State.STREAMING and protocol.attached and not gapped:
+        assert sorted(client) == list(range(1, made + 1))  # no final lost across the resumes

@@ -75,6 +75,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="similarities of the speaker tracker's embeddings, same vs different speaker, and thresholds",
     )
+    hostile = parser.add_argument_group(
+        "hostile (what misbehaving clients cost one real-time session: its latency, the server's memory)"
+    )
+    hostile.add_argument(
+        "--hostile", action="store_true", help="stream the sample alone, then beside N hostile clients"
+    )
+    hostile.add_argument(
+        "--hostile-clients", type=int, default=10, metavar="N", help="hostile clients (default 10)"
+    )
+    hostile.add_argument(
+        "--hostile-seconds",
+        type=_positive_float,
+        metavar="S",
+        help="seconds of the sample the good session streams (default: all 30)",
+    )
+    hostile.add_argument(
+        "--hostile-kinds",
+        metavar="LIST",
+        help="comma-separated kinds the clients cycle through (default all: never_reads, text_flood, "
+        "handshakes, fast_audio, drop_and_detach)",
+    )
     soak = parser.add_argument_group("soak (one long session; memory over time, no accuracy run)")
     soak.add_argument(
         "--soak", action="store_true", help="stream the sample repeated through one session at full speed"
@@ -233,7 +254,30 @@ def run_calibrate_command(args: argparse.Namespace, config: Config, files: list[
     return 0
 
 
+def run_hostile_command(args: argparse.Namespace, config: Config) -> int:
+    """``parley bench --hostile``: ``hostile.json``, ``hostile.md``, ``hostile.png``."""
+    from parley.bench.hostile import HOSTILE_END, HOSTILE_START, HostileOptions, run_hostile, write_hostile
+
+    options = HostileOptions(clients=args.hostile_clients, seconds=args.hostile_seconds)
+    if args.hostile_kinds:
+        options.kinds = tuple(kind.strip() for kind in args.hostile_kinds.split(",") if kind.strip())
+    try:
+        result = run_hostile(config, options, progress=lambda line: print(line, flush=True))
+    except (RuntimeError, ValueError) as exc:
+        print(f"parley bench --hostile: {exc}", file=sys.stderr)
+        return 1
+    paths, table = write_hostile(result, args.out, _command_line())
+    print(table)
+    print(f"parley bench: wrote {', '.join(map(str, paths))}")
+    if args.update_readme and not update_readme(args.update_readme, table, HOSTILE_START, HOSTILE_END):
+        message = f"parley bench: no {HOSTILE_START} markers in {args.update_readme}; README not updated"
+        print(message, file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.hostile:
+        return run_hostile_command(args, config)
     if args.soak:
         return run_soak_command(args, config)
     if args.soak_minutes is not None or args.soak_interval is not None:

@@ -89,6 +89,11 @@ class LimitsConfig:
     max_session_wall_s: float = 21600.0  # wall-clock time per session, audio or not; then as max_session_s
     renames_per_s: float = 2.0  # `rename` messages per second (token bucket); beyond it error rate_limited
     rename_burst: int = 10  # renames allowed at once before renames_per_s applies
+    # bytes of text (JSON) frames one connection may send per second, with this burst; beyond it the
+    # connection is closed (1008): a flood of 64 KiB frames (9.8 GB in 224 s, `parley bench --hostile`)
+    # slowed every session, parsed on the shared event loop. A real client sends a few small messages.
+    text_bytes_per_s: int = 16384
+    text_burst_bytes: int = 262144
 
 
 @dataclass

@@ -325,6 +325,8 @@ class SessionProtocol:
     def __post_init__(self) -> None:
         self._renames = float(self.config.limits.rename_burst)
         self._renamed_at = self.now
+        self._text_budget = float(self.config.limits.text_burst_bytes)  # token bucket, in bytes
+        self._text_at = self.now
         self.replay_log = deque(maxlen=max(1, self.config.resume.replay_finals))
 
     @property
@@ -575,7 +577,26 @@ class SessionProtocol:
                 True,
                 CLOSE_TOO_BIG,
             )
+        self._spend_text(len(text))
         return self.parser(text, self.config, started)
+
+    def _spend_text(self, size: int) -> None:
+        """Text frames are parsed on the event loop that serves everyone: a client's text bytes are
+        bounded by a token bucket (``limits.text_bytes_per_s``, burst ``limits.text_burst_bytes``); a
+        client beyond it is closed (a flood of largest-allowed frames slowed every other session)."""
+        limits = self.config.limits
+        refill = (self.now - self._text_at) * limits.text_bytes_per_s
+        self._text_budget = min(float(limits.text_burst_bytes), self._text_budget + refill)
+        self._text_at = self.now
+        self._text_budget -= size
+        if self._text_budget < 0:
+            raise ProtocolError(
+                "rate_limited",
+                f"text messages faster than {limits.text_bytes_per_s} bytes per second "
+                f"(burst {limits.text_burst_bytes}); control messages are few and small",
+                True,
+                CLOSE_POLICY,
+            )
 
     def _allow_rename(self) -> bool:
         limits = self.config.limits

@@ -138,6 +138,21 @@ async def test_a_large_text_frame_is_refused(hostile_server):
         assert await expect_close(ws) == 1009
 
 
+async def test_a_flood_of_text_frames_is_closed(hostile_server):
+    """Frames of the largest allowed size, back to back: beyond limits.text_burst_bytes (256 KiB) the
+    client is told rate_limited and closed (1008); its session does not outlive it as live work."""
+    ws, _ = await started(hostile_server.url)
+    frame = json.dumps({"type": "keepalive", "pad": "x" * 60_000})
+    with contextlib.suppress(ConnectionClosed):
+        for _ in range(8):  # 480 KB at once
+            await ws.send(frame)
+    events = await receive_until(ws, "done", timeout=30.0)
+    errors = [e for e in events if e["type"] == "error"]
+    assert [(e["code"], e["fatal"]) for e in errors] == [("rate_limited", True)]
+    assert "bytes per second" in errors[0]["message"]
+    assert await expect_close(ws) == 1008
+
+
 # -- session names and the bus -----------------------------------------------------------------------
 
 

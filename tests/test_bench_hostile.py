@@ -47,7 +47,9 @@ def test_hostile_bench_smoke(tmp_path: Path):
     by_kind = {c["kind"]: c for c in result["clients"]}
     assert by_kind["handshakes"]["connections"] > 1 and by_kind["drop_and_detach"]["connections"] > 1
     assert set(result["rss"]) == {"idle_mb", "end_mb", "hwm_mb"}
-    assert result["rss"]["hwm_mb"] >= max(p["rss_peak_mb"] for p in result["phases"])
+    # VmHWM is the peak of VmRSS; the two are read at different moments (1 MB of slack for pages
+    # counted between the reads)
+    assert result["rss"]["hwm_mb"] >= max(p["rss_peak_mb"] for p in result["phases"]) - 1.0
     assert result["server_metrics"]['parley_errors_total{code="rate_limited"}'] >= 1  # the renames
 
 

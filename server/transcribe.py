@@ -156,8 +156,10 @@ class UtteranceTranscriber:
         self.language = language
         self.task = task
         self.english_only = language == "en" and task == "transcribe"
-        # key terms: Whisper's hotwords (a decoder prompt before the context), bounded by the protocol
-        self.hotwords = ", ".join(keyterms) if keyterms else None
+        # key terms: Whisper's hotwords (a decoder prompt before the context), bounded by the protocol.
+        # As a punctuated phrase: bare "Waldo" as hotwords made tiny.en drop the punctuation of a 25 s
+        # utterance; "Glossary: Waldo." kept it and still gave "Waldo's" (without: "while those")
+        self.hotwords = f"Glossary: {', '.join(keyterms)}." if keyterms else None
         self._previous_hypothesis: list[str] = []  # normalised words of the last partial
         self._detected_language: str | None = None  # Whisper's own guess, before the tracker has one
         self.languages = LanguageTracker(config)  # the session's language, when it detects

@@ -157,9 +157,10 @@ class UtteranceTranscriber:
         self.task = task
         self.english_only = language == "en" and task == "transcribe"
         # key terms: Whisper's hotwords (a decoder prompt before the context), bounded by the protocol.
-        # As a punctuated phrase: bare "Waldo" as hotwords made tiny.en drop the punctuation of a 25 s
-        # utterance; "Glossary: Waldo." kept it and still gave "Waldo's" (without: "while those")
-        self.hotwords = f"Glossary: {', '.join(keyterms)}." if keyterms else None
+        # Ending in a full stop: bare "Waldo" made tiny.en drop most punctuation of a 25 s utterance;
+        # "Glossary: Waldo." made it invent a sentence there (and a URL after "PIN number." with
+        # "Glossary: Comedian Mail."); "Waldo." gave "Waldo's" (without: "while those"), punctuated
+        self.hotwords = f"{', '.join(keyterms)}." if keyterms else None
         self._previous_hypothesis: list[str] = []  # normalised words of the last partial
         self._detected_language: str | None = None  # Whisper's own guess, before the tracker has one
         self.languages = LanguageTracker(config)  # the session's language, when it detects

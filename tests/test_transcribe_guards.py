@@ -457,4 +457,4 @@ def test_keyterms_become_whispers_hotwords() -> None:
     keyed.final(Utterance(0, np.full(16000, 0.1, np.float32)))
     plain = UtteranceTranscriber(engine, AsrConfig(), "en", "transcribe")  # type: ignore[arg-type]
     plain.final(Utterance(0, np.full(16000, 0.1, np.float32)))
-    assert seen == ["Glossary: Sibelius, Ainola.", None]
+    assert seen == ["Sibelius, Ainola.", None]

@@ -68,6 +68,7 @@ class StreamResult:
     partials: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     speakers: dict[str, str] = dataclasses.field(default_factory=dict)
     errors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    languages: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # `language` messages
     done: dict[str, Any] | None = None
 
 
@@ -193,6 +194,8 @@ class _Session:
                 if finals[index].get("id") == message.get("id"):
                     finals[index] = formats.apply_speaker_update(finals[index], message)
                     break
+        elif kind == "language":
+            self.result.languages.append(message)
         elif kind == "error":
             self.result.errors.append(message)
             if message.get("fatal") and message.get("code") not in RESUMABLE_ERRORS:
@@ -231,6 +234,7 @@ async def stream_audio(
     session_name: str | None = None,
     speakers: int | None = None,
     max_speakers: int | None = None,
+    keyterms: list[str] | None = None,
     speed: float = 1.0,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     ready_timeout: float = READY_TIMEOUT_S,
@@ -249,7 +253,8 @@ async def stream_audio(
     monotonic clock, so pacing does not drift. ``language`` None asks the server to detect the
     language; :data:`SERVER_DEFAULT` leaves it to the server's configuration. ``session_name``
     names the session on the server's MQTT topics; ``speakers`` (how many people speak, when known)
-    and ``max_speakers`` bound the speakers the server may find. ``on_event`` is
+    and ``max_speakers`` bound the speakers the server may find; ``keyterms`` are names and jargon
+    to expect (``start.keyterms``). ``on_event`` is
     called with every server message as it arrives (finals and partials with ``emitted_at``).
     ``token`` is sent as ``Authorization: Bearer``; ``ssl_context`` verifies a ``wss://`` server.
 
@@ -273,6 +278,8 @@ async def stream_audio(
         start["speakers"] = speakers
     if max_speakers is not None:
         start["max_speakers"] = max_speakers
+    if keyterms:
+        start["keyterms"] = list(keyterms)
     headers = {"Authorization": f"Bearer {token}"} if token else None
     feed: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=2)
     pump = asyncio.create_task(_pump(chunks, feed))
@@ -515,6 +522,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--session", help="a name for the session (its MQTT topics), e.g. a meeting id")
     parser.add_argument("--speakers", type=int, metavar="N", help="how many people speak, when known")
     parser.add_argument("--max-speakers", type=int, metavar="N", help="at most N speakers")
+    parser.add_argument(
+        "--keyterm",
+        action="append",
+        metavar="TERM",
+        help="a name or term to expect (repeatable): given to Whisper as a hint",
+    )
     parser.add_argument("--url", help="server to use, ws://HOST:PORT (default: start one in this process)")
     parser.add_argument(
         "--speed",
@@ -622,6 +635,7 @@ async def _run(args: argparse.Namespace, config: Config, source: _Source, view: 
                 session_name=args.session,
                 speakers=args.speakers,
                 max_speakers=args.max_speakers,
+                keyterms=args.keyterm,
                 speed=args.speed,
                 on_event=view.handle if view is not None else None,
                 token=args.token or os.environ.get("PARLEY_TOKEN"),

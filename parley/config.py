@@ -178,6 +178,21 @@ class AsrConfig:
     # is skipped (finals never are); null: partials always wait. A partial that waited longer than
     # the interval between two partials is stale before it starts.
     partial_shed_after_s: float | None = 1.0
+    # One language per session (server/language.py), where the session detects (language null):
+    # Whisper's language probabilities of each utterance, weighted by its seconds, are pooled; the
+    # top language is provisional until this many seconds of speech, then decided and kept.
+    language_detect_s: float = 6.0
+    # ... and switched only when consecutive utterances of at least language_min_utterance_s (s)
+    # each give one other language at least language_switch_probability (0..1), for
+    # language_switch_s seconds of speech in all (s); null: never switch, no detection once decided
+    language_switch_s: float | None = 12.0
+    language_switch_probability: float = 0.9
+    language_min_utterance_s: float = 1.5
+    # Key terms (start.keyterms, Deepgram's keyterm): given to Whisper as hotwords (a prompt of the
+    # decoder); more than max_keyterms terms, or a term longer than max_keyterm_chars characters,
+    # is refused. Whisper keeps at most 223 prompt tokens: the defaults stay within them.
+    max_keyterms: int = 20
+    max_keyterm_chars: int = 40
 
 
 @dataclass

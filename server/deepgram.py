@@ -34,6 +34,7 @@ from parley.server.protocol import (
     ProtocolError,
     Stop,
     shown,
+    validate_keyterms,
 )
 
 PATH = "/v1/listen"
@@ -49,6 +50,7 @@ BOOLEAN_PARAMS = (
     "smart_format",
     "vad_events",
     "multichannel",
+    "detect_language",
 )
 # accepted and ignored (documented): a client's usual query strings must not be refused
 IGNORED_PARAMS = (
@@ -62,8 +64,6 @@ IGNORED_PARAMS = (
     "redact",
     "search",
     "replace",
-    "keywords",
-    "keyterm",
     "tag",
     "extra",
     "callback",
@@ -89,6 +89,7 @@ class DeepgramOptions:
     utterance_end_ms: int | None = None
     model: str = ""  # the client's `model`, echoed nowhere (reported in the log only)
     ignored: tuple[str, ...] = ()  # the names of the parameters accepted and ignored
+    detect_language: bool = False  # language=multi or detect_language=true: Results say the language
 
 
 def _bad(text: str) -> ProtocolError:
@@ -128,12 +129,29 @@ def _language(value: str, default: str | None) -> str | None:
     return base
 
 
+def _without_boost(keyword: str) -> str:
+    """Deepgram's ``keywords=word:2`` -> ``word`` (Whisper's hotwords have no boost)."""
+    term, _, boost = keyword.rpartition(":")
+    try:
+        float(boost)
+    except ValueError:
+        return keyword
+    return term if term else keyword
+
+
 def parse_query(query: str, config: Config) -> tuple[SessionOptions, DeepgramOptions]:
     """The session's options from the handshake's query string, or :class:`ProtocolError`."""
     pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMS)
     params: dict[str, str] = {}
     for name, value in pairs:
-        params.setdefault(name, value)  # the first of repeated names (keyterm=a&keyterm=b: ignored)
+        params.setdefault(name, value)  # the first of repeated names (but keyterm, keywords: all)
+    # keyterm (Nova-3) and keywords (Nova-2, "word:boost"; the boost is ignored) are repeatable
+    terms = [value for name, value in pairs if name == "keyterm"]
+    terms += [_without_boost(value) for name, value in pairs if name == "keywords"]
+    try:
+        keyterms = validate_keyterms(terms, config)
+    except ProtocolError as exc:  # the close reason: at most 123 bytes
+        raise _bad(exc.message.encode()[:110].decode(errors="ignore")) from None
     flags = {name: _boolean(name, params[name]) for name in BOOLEAN_PARAMS if name in params}
     if flags.get("multichannel"):
         raise _bad("multichannel=true is not supported: Parley mixes channels to one; send one per socket")
@@ -155,6 +173,8 @@ def parse_query(query: str, config: Config) -> tuple[SessionOptions, DeepgramOpt
     utterance_end = params.get("utterance_end_ms")
     end_ms = _integer("utterance_end_ms", utterance_end, 0, 60_000) if utterance_end is not None else None
     language = _language(params.get("language", ""), config.asr.language)
+    if flags.get("detect_language"):
+        language = None
     interim = flags.get("interim_results", False)
     options = SessionOptions(
         sample_rate=rate,
@@ -163,8 +183,10 @@ def parse_query(query: str, config: Config) -> tuple[SessionOptions, DeepgramOpt
         language=language,
         partials=interim,
         endpoints=True,
+        keyterms=keyterms,
     )
     known = {*BOOLEAN_PARAMS, "encoding", "sample_rate", "channels", "language", "utterance_end_ms", "token"}
+    known |= {"keyterm", "keywords"}
     ignored = tuple(sorted(name[:32] for name in params if name not in known))
     deepgram = DeepgramOptions(
         interim_results=interim,
@@ -172,6 +194,7 @@ def parse_query(query: str, config: Config) -> tuple[SessionOptions, DeepgramOpt
         punctuate=flags.get("punctuate", False) or flags.get("smart_format", False),
         vad_events=flags.get("vad_events", False),
         utterance_end_ms=end_ms or None,
+        detect_language=language is None,
         model=params.get("model", "")[:64],
         ignored=ignored,
     )
@@ -228,6 +251,7 @@ class DeepgramFront:
         self.request_id = str(uuid.uuid4())
         self.model_name = model_name  # the session's ASR model, set once the session exists
         self.created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self.language: str | None = None  # the session's detected language (its `language` messages)
 
     @property
     def model_uuid(self) -> str:
@@ -239,7 +263,12 @@ class DeepgramFront:
     def render(self, message: Wire, from_finalize: bool = False) -> list[Wire]:
         """The Deepgram messages that ``message`` (as the session sends it) stands for."""
         kind = message.get("type")
+        if kind == "language":  # Deepgram has no such message: later Results carry it
+            self.language = message["language"]
+            return []
         if kind == "final":
+            if message.get("language"):
+                self.language = message["language"]
             return self._final(message, from_finalize)
         if kind == "partial":
             return [self._interim(message)] if self.options.interim_results else []
@@ -270,6 +299,9 @@ class DeepgramFront:
         from_finalize: bool,
     ) -> Wire:
         confidence = sum(w["confidence"] for w in words) / len(words) if words else 0.0
+        alternative: Wire = {"transcript": transcript, "confidence": round(confidence, 4), "words": words}
+        if self.options.detect_language and self.language is not None:
+            alternative["languages"] = [self.language]  # as Deepgram's language=multi results
         return {
             "type": "Results",
             "channel_index": CHANNEL_INDEX,
@@ -278,11 +310,7 @@ class DeepgramFront:
             "is_final": is_final,
             "speech_final": speech_final,
             "from_finalize": from_finalize,
-            "channel": {
-                "alternatives": [
-                    {"transcript": transcript, "confidence": round(confidence, 4), "words": words}
-                ]
-            },
+            "channel": {"alternatives": [alternative]},
             "metadata": {
                 "request_id": self.request_id,
                 "model_info": self.model_info(),
@@ -318,6 +346,8 @@ class DeepgramFront:
         number = speaker_number(speaker)
         if self.options.diarize and number is not None:
             word["speaker"] = number
+        if self.options.detect_language and self.language is not None:
+            word["language"] = self.language
         return word
 
     def _transcript(self, words: list[Wire]) -> str:

@@ -212,6 +212,20 @@ class Engine:
             self.account("asr", started)
         return result, info
 
+    def detect_language(
+        self, audio: np.ndarray, *, priority: Priority = Priority.FINAL, shed_after_s: float | None = None
+    ) -> dict[str, float] | None:
+        """Whisper's language probabilities for one utterance (the multilingual model, its first 30 s),
+        in a scheduler slot; None when the call was shed."""
+        model = self.whisper(english_only=False)
+        with self._slot(priority, shed_after_s) as granted:
+            if not granted:
+                return None
+            started = time.perf_counter()
+            _, _, probabilities = model.detect_language(audio)
+            self.account("language", started)
+        return {language: float(probability) for language, probability in probabilities}
+
     @property
     def frame_grid(self) -> FrameGrid:
         window = self.segmentation.receptive_field

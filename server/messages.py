@@ -30,6 +30,7 @@ class SessionOptions:
     # endpoints: mark each final with ``endpoint`` (it ends an utterance the VAD or a finalize closed)
     # and send ``speech_started``; set by the Deepgram front-end (server/deepgram.py), never by ``start``
     endpoints: bool = False
+    keyterms: tuple[str, ...] = ()  # names and jargon to expect (start.keyterms, Deepgram's keyterm)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,20 @@ class Final(ServerMessage):
         message = super().wire()
         message["words"] = [dataclasses.asdict(word) for word in self.words]
         return message
+
+
+@dataclass(frozen=True)
+class Language(ServerMessage):
+    """The session's language (only where it detects: ``start.language`` null): sent when it is first
+    known and whenever it changes; later finals carry it in ``language`` (server/language.py)."""
+
+    TYPE: ClassVar[str] = "language"
+    language: str
+    # "provisional": less than asr.language_detect_s of speech heard so far; "detected": decided on
+    # that much speech, and kept; "switched": sustained strong evidence of another language
+    reason: str
+    probability: float  # Whisper's pooled probability of it (0..1)
+    speech_s: float  # seconds of speech the decision rests on
 
 
 @dataclass(frozen=True)
@@ -443,6 +458,7 @@ __all__ = [
     "Final",
     "FinalWord",
     "Finalized",
+    "Language",
     "Partial",
     "Ready",
     "Resumed",

@@ -28,10 +28,11 @@ class _StageSeconds(Collector):
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(
             "parley_inference_seconds",
-            "Seconds spent in inference, by pipeline stage (vad, asr, segmentation, embedding).",
+            "Seconds spent in inference, by pipeline stage (vad, asr, language, segmentation, embedding).",
             labels=["stage"],
         )
-        totals = {"vad": 0.0, "asr": 0.0, "segmentation": 0.0, "embedding": 0.0, **self._read()}
+        stages = ("vad", "asr", "language", "segmentation", "embedding")
+        totals = {**dict.fromkeys(stages, 0.0), **self._read()}
         for stage, seconds in sorted(totals.items()):
             family.add_metric([stage], seconds)
         yield family

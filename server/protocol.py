@@ -308,6 +308,7 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
             validate_session_name(name)
         except SessionNameError as exc:
             raise fail("bad_message", f"invalid session name: {exc}") from None
+    keyterms = validate_keyterms(message.get("keyterms", []), config)
     return SessionOptions(
         sample_rate=rate,
         encoding=encoding,
@@ -317,7 +318,35 @@ def parse_start(message: dict[str, Any], config: Config) -> SessionOptions:
         partials=partials,
         name=name,
         max_speakers=expected or max_speakers,
+        keyterms=keyterms,
     )
+
+
+def validate_keyterms(value: object, config: Config) -> tuple[str, ...]:
+    """``start.keyterms`` (or Deepgram's ``keyterm`` values): a list of at most ``asr.max_keyterms``
+    printable strings of 1 to ``asr.max_keyterm_chars`` characters (stripped); duplicates dropped.
+    Raises a fatal :class:`ProtocolError` ``bad_keyterms`` saying which bound was passed."""
+    asr = config.asr
+
+    def fail(text: str) -> ProtocolError:
+        return ProtocolError("bad_keyterms", text, fatal=True)
+
+    if not isinstance(value, list):
+        raise fail(f"keyterms must be a list of strings (got {shown(value)})")
+    if len(value) > asr.max_keyterms:
+        raise fail(f"at most {asr.max_keyterms} keyterms are accepted (got {len(value)})")
+    terms: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise fail(f"each keyterm must be a non-empty string (got {shown(item)})")
+        term = " ".join(item.split())
+        if len(term) > asr.max_keyterm_chars:
+            raise fail(f"a keyterm has at most {asr.max_keyterm_chars} characters (got {shown(term)})")
+        if not is_printable(term):
+            raise fail("a keyterm cannot contain control, format or unassigned characters")
+        if term not in terms:
+            terms.append(term)
+    return tuple(terms)
 
 
 def _speaker_count(message: dict[str, Any], key: str, limit: int, fail: Any) -> int | None:

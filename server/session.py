@@ -58,7 +58,9 @@ class Session:
         self.options = options
         self.decoder = make_decoder(options.encoding, options.sample_rate, options.channels)
         self.segmenter = UtteranceSegmenter(config.vad)
-        self.transcriber = UtteranceTranscriber(engine, config.asr, options.language, options.task)
+        self.transcriber = UtteranceTranscriber(
+            engine, config.asr, options.language, options.task, options.keyterms
+        )
         speakers_config = config.speakers
         if options.max_speakers is not None:
             speakers_config = dataclasses.replace(speakers_config, max_speakers=options.max_speakers)
@@ -260,6 +262,11 @@ class Session:
         number = self._utterances_closed
         transcript = self.transcriber.final(utterance)
         events: list[Event] = []
+        change = transcript.language_change
+        if change is not None:
+            events.append(
+                messages.Language(change.language, change.reason, change.probability, change.speech_s).wire()
+            )
         if not transcript.words and self._partial_shown:  # retract the partial of an empty utterance
             start, end = round(utterance.start / PIPELINE_RATE, 3), round(utterance.end / PIPELINE_RATE, 3)
             events.append(messages.Partial(number, start, end, "", "", "", None).wire())

@@ -21,6 +21,7 @@ import numpy as np
 
 from parley.config import AsrConfig
 from parley.server.engine import SAMPLE_RATE, Engine
+from parley.server.language import LanguageChange, LanguageTracker
 from parley.server.scheduler import Priority
 from parley.server.vad import Utterance
 
@@ -83,6 +84,7 @@ class Partial:
 class FinalTranscript:
     words: list[Word]
     language: str | None
+    language_change: LanguageChange | None = None  # the session's language changed with this utterance
 
 
 def normalise(text: str) -> str:
@@ -141,23 +143,45 @@ def commit_boundary(partial: Partial, duration: float, audio_end: float, config:
 class UtteranceTranscriber:
     """One session's ASR state: language, task and the partial hypothesis of the open utterance."""
 
-    def __init__(self, engine: Engine, config: AsrConfig, language: str | None, task: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: AsrConfig,
+        language: str | None,
+        task: str,
+        keyterms: tuple[str, ...] = (),
+    ) -> None:
         self.engine = engine
         self.config = config
         self.language = language
         self.task = task
         self.english_only = language == "en" and task == "transcribe"
+        # key terms: Whisper's hotwords (a decoder prompt before the context), bounded by the protocol.
+        # Ending in a full stop: bare "Waldo" made tiny.en drop most punctuation of a 25 s utterance;
+        # "Glossary: Waldo." made it invent a sentence there (and a URL after "PIN number." with
+        # "Glossary: Comedian Mail."); "Waldo." gave "Waldo's" (without: "while those"), punctuated
+        self.hotwords = f"{', '.join(keyterms)}." if keyterms else None
         self._previous_hypothesis: list[str] = []  # normalised words of the last partial
         self._agreed_text = ""  # the words the last two partials agreed on, as Whisper wrote them
-        self._detected_language: str | None = None
+        self._detected_language: str | None = None  # Whisper's own guess, before the tracker has one
+        self.languages = LanguageTracker(config)  # the session's language, when it detects
         self._context = ""  # the end of the session's caption text, at most context_chars long
         self.committed_until = 0.0  # stream seconds already captioned: earlier words are dropped
         self._committed_tail: list[str] = []  # normalised last words of the last commit
 
     @property
     def current_language(self) -> str | None:
-        """The requested language, or the last one Whisper detected."""
-        return self.language or self._detected_language
+        """The requested language, else the session's detected one (server/language.py), else (before
+        any final) the one Whisper guessed for the last partial."""
+        return self.language or self.languages.language or self._detected_language
+
+    def _detect(self, utterance: Utterance) -> LanguageChange | None:
+        """Pool this utterance's language probabilities into the session's (when it detects)."""
+        if self.language is not None or not self.languages.wants(utterance.duration):
+            return None
+        probabilities = self.engine.detect_language(utterance.audio, priority=Priority.FINAL)
+        assert probabilities is not None  # a FINAL slot is never shed
+        return self.languages.observe(utterance.duration, probabilities)
 
     @property
     def model_name(self) -> str:
@@ -209,7 +233,8 @@ class UtteranceTranscriber:
         """Words of a closed utterance with stream timestamps, after the failure guards."""
         self.reset()
         if self._too_quiet(utterance.audio):
-            return FinalTranscript([], self.language)
+            return FinalTranscript([], self.current_language)
+        change = self._detect(utterance)  # before the decode: it decodes in the session's language
         # temperature 0 only: faster-whisper's fallback samples at higher temperatures when a decode
         # fails its guards, and sampling is not reproducible (a process-wide random state shared by
         # every session); such a segment is dropped by the same guards instead. On the sample the
@@ -220,7 +245,7 @@ class UtteranceTranscriber:
         assert words is not None  # finals wait for their slot, they are never shed
         if words and self._is_silence_phrase(words):
             words = []
-        return FinalTranscript(words, self.current_language)
+        return FinalTranscript(words, self.current_language, change)
 
     def remember(self, words: list[Word]) -> None:
         """Words that became captions: the prompt context of the next decodes (bounded)."""
@@ -239,8 +264,9 @@ class UtteranceTranscriber:
             sized=self.config.sized_encoder == "always"
             or (self.config.sized_encoder == "partials" and priority is Priority.PARTIAL),
             initial_prompt=self._context or None,
+            hotwords=self.hotwords,
             english_only=self.english_only,
-            language=self.language,
+            language=self.language or self.languages.language,  # None: Whisper detects (first partials)
             task=self.task,
             word_timestamps=True,
             condition_on_previous_text=False,
@@ -252,7 +278,7 @@ class UtteranceTranscriber:
         if decoded is None:
             return None
         segments, info = decoded
-        if info is not None and self.language is None:
+        if info is not None and self.language is None and self.languages.language is None:
             self._detected_language = info.language
         offset = utterance.start / SAMPLE_RATE
         duration = utterance.duration

@@ -246,6 +246,48 @@ async def test_unknown_parameters_are_accepted(dg_server, hello_pcm):
     assert {m["type"] for m in received} == {"Results", "Metadata"}  # no vad_events, no utterance_end_ms
 
 
+async def test_language_multi_results_carry_the_language_both_sdks_parse(dg_server, hello_pcm):
+    """language=multi: one detected language for the session; each final Results carries it in
+    channel.alternatives[0].languages and in each word's language, which deepgram-sdk 4.8.1 and the
+    current SDK parse (no language message: Deepgram has none). A too long keyterm is refused."""
+    query = "encoding=linear16&sample_rate=16000&language=multi&keyterm=Parley"
+    async with connect(listen_url(dg_server, query), additional_headers=auth()) as ws:
+        await ws.send(hello_pcm)
+        await ws.send(json.dumps({"type": "CloseStream"}))
+        received = await collect(ws)
+    finals = [m for m in received if m["type"] == "Results" and m["is_final"]]
+    assert finals and {m["type"] for m in received} == {"Results", "Metadata"}
+    for final in finals:
+        assert final["channel"]["alternatives"][0]["languages"] == ["en"]
+    from deepgram import LiveResultResponse
+
+    parsed = LiveResultResponse.from_json(json.dumps(finals[0]))
+    assert parsed.channel.alternatives[0].languages == ["en"]
+    assert parsed.channel.alternatives[0].words[0].language == "en"
+    current = subprocess.run(
+        [str(SDK_VENV / "bin" / "python"), "-c", CURRENT_SDK_PARSE],
+        input=json.dumps(finals[0]),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert current.stdout.split() == ["en", "en"]
+    too_long = f"encoding=linear16&sample_rate=16000&keyterm={'x' * 41}"
+    async with connect(listen_url(dg_server, too_long), additional_headers=auth()) as ws:
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 1008 and ws.close_reason.startswith("a keyterm has at most 40 characters")
+
+
+CURRENT_SDK_PARSE = """
+import sys
+from deepgram.listen.v1.types import ListenV1Results
+alternative = ListenV1Results.model_validate_json(sys.stdin.read()).channel.alternatives[0]
+print(alternative.languages[0], alternative.words[0].language)
+"""
+
+
 async def test_token_and_bearer_auth(dg_server):
     for headers in ({"Authorization": f"Token {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}"}):
         async with connect(listen_url(dg_server), additional_headers=headers) as ws:

@@ -27,13 +27,53 @@ def test_query_maps_onto_session_options() -> None:
     assert parse_query("language=multi&encoding=webm", CONFIG)[0].language is None
 
 
+def test_language_multi_and_keyterms_map_onto_the_session() -> None:
+    """language=multi and detect_language=true detect (one language per session); keyterm (repeatable)
+    and keywords (its boost dropped) become the session's key terms."""
+    options, dg = parse_query(
+        "language=multi&keyterm=Sibelius&keyterm=Ainola&keywords=Aalto:2&keywords=a:b", CONFIG
+    )
+    assert options.language is None and dg.detect_language
+    assert options.keyterms == ("Sibelius", "Ainola", "Aalto", "a:b")
+    assert "keyterm" not in dg.ignored and "keywords" not in dg.ignored
+    detect, dg = parse_query("language=fr&detect_language=true", CONFIG)
+    assert detect.language is None and dg.detect_language
+    fixed, dg = parse_query("language=fr", CONFIG)
+    assert (fixed.language, fixed.keyterms, dg.detect_language) == ("fr", (), False)
+
+
+def test_detected_language_is_in_results_as_deepgram_multi_gives_it() -> None:
+    """A detecting session's Results carry alternatives[0].languages and each word's language (what
+    both SDKs parse); a session with a fixed language carries neither."""
+    front = DeepgramFront(DeepgramOptions(detect_language=True), 1)
+    assert front.render(messages.Language("fr", "detected", 0.97, 6.1).wire()) == []
+    final = final_wire(True)
+    final["language"] = "fr"
+    alternative = front.render(final)[0]["channel"]["alternatives"][0]
+    assert alternative["languages"] == ["fr"] and {w["language"] for w in alternative["words"]} == {"fr"}
+    fixed = DeepgramFront(DeepgramOptions(), 1).render(final)[0]["channel"]["alternatives"][0]
+    assert "languages" not in fixed and "language" not in fixed["words"][0]
+
+
 @pytest.mark.parametrize(
-    "query", ["encoding=linear16", "encoding=flac", "sample_rate=1", "diarize=yes", "multichannel=true"]
+    "query",
+    [
+        "encoding=linear16",
+        "encoding=flac",
+        "sample_rate=1",
+        "diarize=yes",
+        "multichannel=true",
+        "detect_language=maybe",
+        "&".join([f"keyterm=x{i}" for i in range(CONFIG.asr.max_keyterms + 1)]),
+        "keyterm=" + "é" * (CONFIG.asr.max_keyterm_chars + 1),
+        "keyterm=",
+        "keyterm=a%00b",
+    ],
 )
 def test_bad_queries_are_fatal_with_a_short_reason(query: str) -> None:
     with pytest.raises(ProtocolError) as refused:
         parse_query(query, CONFIG)
-    assert refused.value.fatal and len(refused.value.message.encode()) <= 120
+    assert refused.value.fatal and 20 < len(refused.value.message.encode()) <= 120
 
 
 def test_client_messages() -> None:

@@ -38,6 +38,16 @@ def test_a_final_on_the_wire_has_the_documented_keys_in_order():
     ]
 
 
+def test_the_language_message():
+    assert messages.Language("fr", "detected", 0.97, 6.1).wire() == {
+        "type": "language",
+        "language": "fr",
+        "reason": "detected",
+        "probability": 0.97,
+        "speech_s": 6.1,
+    }
+
+
 def test_done_leaves_out_the_reason_after_a_stop():
     assert messages.Done(4, 12.5).wire() == {"type": "done", "finals": 4, "duration": 12.5}
     assert messages.Done(4, 12.5, "idle").wire()["reason"] == "idle"

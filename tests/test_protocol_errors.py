@@ -112,6 +112,12 @@ async def test_audio_before_start_is_refused_but_the_connection_stays(strict_ser
         ({**START, "speakers": True}, "bad_message"),
         ({**START, "speakers": "2"}, "bad_message"),
         ({**START, "max_speakers": 2, "speakers": 3}, "bad_message"),
+        ({**START, "keyterms": "Sibelius"}, "bad_keyterms"),
+        ({**START, "keyterms": ["x"] * 21}, "bad_keyterms"),
+        ({**START, "keyterms": ["x" * 41]}, "bad_keyterms"),
+        ({**START, "keyterms": ["ok", 3]}, "bad_keyterms"),
+        ({**START, "keyterms": ["  "]}, "bad_keyterms"),
+        ({**START, "keyterms": ["a\u202eb"]}, "bad_keyterms"),
     ],
 )
 async def test_an_invalid_start_is_fatal_with_a_clear_reason(strict_server, start, code):

@@ -15,6 +15,7 @@ import pytest
 
 from parley.config import AsrConfig
 from parley.server.captions import SHORT_ISLAND_S, attribute_words, caption_text, split_turns
+from parley.server.language import LanguageChange, LanguageTracker
 from parley.server.transcribe import (
     LEAD_IN_MARGIN_S,
     SILENCE_PHRASE_MIN_PROBABILITY,
@@ -354,3 +355,106 @@ def test_forced_commit_takes_agreed_words_only() -> None:
     assert committed(text, 5, duration=4.4, audio_end=5.0) is None  # not yet forced
     # agreed words never include the last one: a next word must follow the cut
     assert committed("one two three", 3, duration=5.0, audio_end=5.0) == "one two"
+
+
+# --- one language per session (server/language.py) --------------------------------------------------
+
+
+def probs(**languages: float) -> dict[str, float]:
+    return dict(languages)
+
+
+def test_language_is_pooled_over_seconds_of_speech_then_kept() -> None:
+    """Short utterances weigh by their seconds: a 0.5 s "it" does not outvote 2 s of "fr"; the pooled
+    top language is provisional until asr.language_detect_s of speech, then decided."""
+    tracker = LanguageTracker(AsrConfig(language_detect_s=5.0))
+    first = tracker.observe(0.5, probs(it=0.9, fr=0.1))
+    assert first == LanguageChange("it", 0.9, 0.5, "provisional")
+    second = tracker.observe(2.0, probs(fr=0.8, it=0.2))  # fr 1.65 s vs it 0.85 s
+    assert second == LanguageChange("fr", 0.66, 2.5, "provisional")
+    assert tracker.observe(1.0, probs(fr=0.5, de=0.5)) is None  # still fr: nothing new to say
+    assert not tracker.decided
+    decided = tracker.observe(1.5, probs(de=0.6, fr=0.4))
+    assert decided is not None and (decided.language, decided.reason, decided.speech_s) == (
+        "fr",
+        "detected",
+        5.0,
+    )
+    assert tracker.decided and tracker.language == "fr"
+
+
+def test_language_switches_only_on_strong_sustained_evidence() -> None:
+    cfg = AsrConfig(
+        language_detect_s=1.0,
+        language_switch_s=6.0,
+        language_switch_probability=0.9,
+        language_min_utterance_s=1.5,
+    )
+    tracker = LanguageTracker(cfg)
+    assert tracker.observe(2.0, probs(fr=0.9)).reason == "detected"  # type: ignore[union-attr]
+    assert not tracker.wants(1.0) and tracker.wants(1.5)
+    assert tracker.observe(4.0, probs(ru=0.95)) is None  # 4 s of strong ru: not yet
+    assert tracker.observe(1.0, probs(fr=0.99)) is None  # too short to count either way
+    assert tracker.observe(3.0, probs(ru=0.85)) is None  # weak: the run ends
+    assert tracker.observe(4.0, probs(ru=0.95)) is None
+    assert tracker.observe(2.0, probs(fr=0.7)) is None  # the session's own language: the run ends
+    assert tracker.observe(4.0, probs(ru=0.95)) is None
+    assert tracker.observe(2.0, probs(it=0.95)) is None  # another language: a new run
+    assert tracker.language == "fr"
+    assert tracker.observe(4.0, probs(it=0.92)) == LanguageChange("it", 0.92, 6.0, "switched")
+    assert tracker.language == "it"
+
+
+def test_language_never_switches_without_switch_s() -> None:
+    tracker = LanguageTracker(AsrConfig(language_detect_s=1.0, language_switch_s=None))
+    tracker.observe(2.0, probs(fr=0.9))
+    assert not tracker.wants(30.0)
+    assert tracker.observe(30.0, probs(ru=1.0)) is None and tracker.language == "fr"
+
+
+class DetectingEngine(StubEngine):
+    """A stub that answers language detection with canned probabilities and records decode languages."""
+
+    def __init__(self, segments: list[SimpleNamespace], detections: list[dict[str, float]]) -> None:
+        super().__init__(segments)
+        self.detections = detections
+        self.decoded: list[object] = []
+        self.detected = 0
+
+    def detect_language(self, audio: np.ndarray, **options: object) -> dict[str, float]:
+        self.detected += 1
+        return self.detections.pop(0)
+
+    def transcribe(self, audio: np.ndarray, **options: object):
+        self.decoded.append(options.get("language"))
+        return iter(self.segments), SimpleNamespace(language=options.get("language") or "en")
+
+
+def test_a_detecting_transcriber_decodes_in_the_session_language() -> None:
+    """language null: each final's utterance is detected first, the decode uses the pooled language,
+    finals carry it; with a requested language nothing is detected."""
+    engine = DetectingEngine([segment(("oui", 0.0, 0.3))], [probs(fr=0.9), probs(it=0.6, fr=0.4)])
+    transcriber = UtteranceTranscriber(engine, AsrConfig(language_detect_s=10.0), None, "transcribe")  # type: ignore[arg-type]
+    utterance = Utterance(0, np.full(2 * 16000, 0.1, np.float32))
+    first = transcriber.final(utterance)
+    assert first.language == "fr" and first.language_change == LanguageChange("fr", 0.9, 2.0, "provisional")
+    short = Utterance(3 * 16000, np.full(8000, 0.1, np.float32))  # 0.5 s of "it": fr stays
+    second = transcriber.final(short)
+    assert (second.language, second.language_change) == ("fr", None)
+    assert engine.decoded == ["fr", "fr"]
+    fixed = DetectingEngine([segment(("oui", 0.0, 0.3))], [])
+    french = UtteranceTranscriber(fixed, AsrConfig(), "fr", "transcribe")  # type: ignore[arg-type]
+    assert french.final(utterance).language == "fr" and fixed.detected == 0 and fixed.decoded == ["fr"]
+
+
+def test_keyterms_become_whispers_hotwords() -> None:
+    engine = DetectingEngine([segment(("Sibelius", 0.0, 0.5))], [])
+    seen: list[object] = []
+    engine.transcribe = lambda audio, **options: (  # type: ignore[method-assign]
+        seen.append(options.get("hotwords")) or (iter(engine.segments), SimpleNamespace(language="en"))
+    )
+    keyed = UtteranceTranscriber(engine, AsrConfig(), "en", "transcribe", ("Sibelius", "Ainola"))  # type: ignore[arg-type]
+    keyed.final(Utterance(0, np.full(16000, 0.1, np.float32)))
+    plain = UtteranceTranscriber(engine, AsrConfig(), "en", "transcribe")  # type: ignore[arg-type]
+    plain.final(Utterance(0, np.full(16000, 0.1, np.float32)))
+    assert seen == ["Sibelius, Ainola.", None]

@@ -377,7 +377,7 @@ _MAX_RIFF_CHUNKS = 64  # chunks looked at before a WAV's ``data`` chunk
 
 
 def decode_upload(
-    data: bytes,
+    data: bytes | bytearray,
     *,
     max_seconds: float,
     encoding: str | None = None,
@@ -397,8 +397,9 @@ def decode_upload(
 
     if not data:
         raise UploadError(400, "empty_body", "the request has no body: send the audio file as the body")
+    reader = _BodyReader(data)
     try:
-        container = av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
+        container = av.open(reader, mode="r", metadata_errors="ignore")
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise UploadError(
             400,
@@ -420,6 +421,7 @@ def decode_upload(
         samples = _decode_stream(container, stream, max_seconds)
     finally:
         container.close()
+        reader.close()
     seconds = len(samples) / SAMPLE_RATE
     if not len(samples):
         raise UploadError(400, "no_audio", "the file holds no audio samples")
@@ -449,24 +451,41 @@ def _declared_seconds(container: Any, stream: Any) -> float | None:
     return None
 
 
+class _Samples:
+    """Decoded 16 kHz float32 samples written once into one buffer of ``capacity`` samples: no list
+    of chunks concatenated at the end (a second copy of the whole file). The buffer is allocated up
+    front and only the pages written to become resident, so memory is the decoded audio itself,
+    4 bytes per sample (64 kB per second), however large ``capacity`` is."""
+
+    def __init__(self, capacity: int) -> None:
+        self.buffer = np.empty(max(0, capacity), dtype=np.float32)
+        self.size = 0
+
+    def add(self, chunk: np.ndarray) -> bool:
+        """Append ``chunk``; False (nothing written) when it does not fit."""
+        end = self.size + len(chunk)
+        if end > len(self.buffer):
+            return False
+        self.buffer[self.size : end] = chunk
+        self.size = end
+        return True
+
+    def result(self) -> np.ndarray:
+        return self.buffer[: self.size]
+
+
 def _decode_stream(container: Any, stream: Any, max_seconds: float) -> np.ndarray:
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    limit = int(max_seconds * SAMPLE_RATE)
-    chunks: list[np.ndarray] = []
-    total = 0
+    samples = _Samples(int(max_seconds * SAMPLE_RATE))
 
     def take(frames: list[Any]) -> None:
-        nonlocal total
         for frame in frames:
-            chunk = frame.to_ndarray().reshape(-1)
-            total += len(chunk)
-            if total > limit:
+            if not samples.add(frame.to_ndarray().reshape(-1)):
                 raise UploadError(
                     413, "too_long", f"the audio is longer than the {max_seconds:.0f} s accepted"
                 )
-            chunks.append(chunk)
 
     try:
         for frame in container.decode(stream):
@@ -477,14 +496,44 @@ def _decode_stream(container: Any, stream: Any, max_seconds: float) -> np.ndarra
         if isinstance(exc, UploadError):
             raise
         raise UploadError(
-            400, "damaged", f"the audio is damaged at {total / SAMPLE_RATE:.1f} s ({_reason(exc)})"
+            400, "damaged", f"the audio is damaged at {samples.size / SAMPLE_RATE:.1f} s ({_reason(exc)})"
         ) from None
-    if not chunks:
-        return np.zeros(0, dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    return samples.result()
 
 
-def _missing_wav_bytes(data: bytes) -> int:
+class _BodyReader:
+    """A read-only, seekable file over the request body, for FFmpeg: unlike ``io.BytesIO``, which
+    copies a ``bytearray`` (the body as received), it reads from the body in place."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._view = memoryview(data)
+        self._position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        start = self._position
+        end = len(self._view) if size is None or size < 0 else min(len(self._view), start + size)
+        self._position = max(start, end)
+        return bytes(self._view[start:end])
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._view.release()
+
+
+def _missing_wav_bytes(data: bytes | bytearray) -> int:
     """For a RIFF/WAVE body: how many bytes of audio its ``data`` chunk declares beyond the body's
     end (0 when complete, not a WAV, or of unknown length, as streamed WAVs write 0 or 2^32-1)."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
@@ -503,7 +552,7 @@ def _missing_wav_bytes(data: bytes) -> int:
 
 
 def _decode_pcm(
-    data: bytes, encoding: str, sample_rate: int | None, channels: int, max_seconds: float
+    data: bytes | bytearray, encoding: str, sample_rate: int | None, channels: int, max_seconds: float
 ) -> np.ndarray:
     from parley.server.audio import PcmDecoder
 
@@ -527,7 +576,20 @@ def _decode_pcm(
             f"the body ends inside a sample: {len(data)} bytes is not a whole number of "
             f"{decoder.frame_bytes}-byte sample frames ({encoding}, {channels} channel(s))",
         )
-    return np.concatenate([decoder.decode(data), decoder.flush()]).astype(np.float32, copy=False)
+    # fed a slice at a time into one buffer: the decoder copies what it is given, and the whole
+    # body at once would be a copy of the body plus float32 copies of all of it
+    samples = _Samples(int(seconds * SAMPLE_RATE) + SAMPLE_RATE)  # + the resampler's latency
+    view = memoryview(data)
+    step = decoder.frame_bytes * 65536
+    try:
+        for start in range(0, len(view), step):
+            if not samples.add(decoder.decode(bytes(view[start : start + step]))):
+                raise UploadError(413, "too_long", "the audio decodes to more samples than its length gives")
+        if not samples.add(decoder.flush()):
+            raise UploadError(413, "too_long", "the audio decodes to more samples than its length gives")
+    finally:
+        view.release()
+    return samples.result()
 
 
 def _reason(exc: BaseException) -> str:

@@ -239,6 +239,13 @@ class FilesConfig:
     max_upload_bytes: int = 100 * 1024 * 1024  # a larger body: 413, refused before it is read
     max_duration_s: float = 7200.0  # longer audio: 413 (decoding stops there); 2 h is 460 MB as float32
     read_timeout_s: float = 30.0  # no body bytes for this long: 408 and the connection is closed
+    # the whole body within this long (s) of the request head, else 408: a place is held at most so
+    # long by a slow client (the largest body, max_upload_bytes, needs 117 kB/s to make it)
+    body_timeout_s: float = 900.0
+    # bytes/s on average since the head, checked from read_timeout_s after it on; slower: 408
+    min_body_bytes_per_s: int = 16384
+    max_per_client: int = 2  # uploads admitted at once per client address (IP); beyond: 429 + Retry-After
+    asr_window_s: float = 300.0  # Whisper is given the file in windows of this many s (cut at a pause)
     retry_after_s: int = 30  # the Retry-After of a 503 when the file workers are busy
 
 

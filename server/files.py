@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from parley.server.scheduler import Priority
+from parley.server.scheduler import InferenceScheduler, Priority
 
 if TYPE_CHECKING:
     from pyannote.audio.pipelines import SpeakerDiarization
@@ -135,21 +135,74 @@ def build_pipeline(
     return pipeline
 
 
+class _InSlots:
+    """A stage model of the pipeline (its segmentation ``Inference``'s ``infer``, its embedding
+    model) whose every call, one batch of windows, first takes a FILE slot of the scheduler: live
+    sessions' model calls go first between two batches, as between two Whisper windows."""
+
+    def __init__(self, inner: Any, scheduler: InferenceScheduler, caller: str) -> None:
+        self._inner = inner
+        self._scheduler = scheduler
+        self._caller = caller
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._scheduler.slot(self._caller, Priority.FILE):
+            return self._inner(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+# share of the diarization's time each step takes, for progress (the sample on CPU: segmentation
+# ~0.5 s, embeddings ~9 s, clustering and the rest well under 1 s)
+_DIARIZATION_STEPS = {"segmentation": (0.0, 0.05), "embeddings": (0.05, 0.95)}
+
+
 def diarize(
-    pipeline: SpeakerDiarization, audio: np.ndarray, *, num_speakers: int | None = None
+    pipeline: SpeakerDiarization,
+    audio: np.ndarray,
+    *,
+    num_speakers: int | None = None,
+    scheduler: InferenceScheduler | None = None,
+    caller: str = "file",
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[list[tuple[float, float, str]], list[tuple[float, float, str]]]:
-    """Apply the pipeline to 16 kHz mono audio in memory: (turns, exclusive turns)."""
+    """Apply the pipeline to 16 kHz mono audio in memory: (turns, exclusive turns).
+
+    With ``scheduler``, each batch of the segmentation and embedding models runs in a FILE slot of
+    it (clustering and pyannote's numpy steps do not: see :class:`_InSlots`). ``progress`` gets the
+    fraction done after each batch; it may raise (e.g. :class:`Cancelled`) to stop there.
+    """
     from pyannote.audio import Audio
 
     waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
     file = Audio.validate_file({"waveform": waveform, "sample_rate": SAMPLE_RATE, "uri": "offline"})
-    # ``apply``, not ``__call__``: the latter also reports each file to pyannote's telemetry
-    # endpoint (on by default in pyannote.audio 4), which an offline tool must not do.
-    with warnings.catch_warnings():
-        # pyannote probes the embedding model with a few samples to find its shortest input;
-        # statistics pooling over a single frame then warns about its standard deviation
-        warnings.filterwarnings("ignore", message=r"std\(\): degrees of freedom", category=UserWarning)
-        output = pipeline.apply(file, num_speakers=num_speakers)
+
+    def hook(
+        step: str, artifact: Any, file: Any = None, total: int | None = None, completed: int | None = None
+    ):
+        if progress is None:
+            return
+        begin, share = _DIARIZATION_STEPS.get(step, (1.0, 0.0))
+        done = min(1.0, (completed or 0) / total) if total else 1.0
+        progress(min(1.0, begin + share * done))
+
+    segmentation, embedding = pipeline._segmentation, pipeline._embedding
+    if scheduler is not None:  # on this pipeline only (one thread uses it at a time): undone below
+        segmentation.infer = _InSlots(segmentation.infer, scheduler, caller)
+        pipeline._embedding = _InSlots(embedding, scheduler, caller)
+    try:
+        # ``apply``, not ``__call__``: the latter also reports each file to pyannote's telemetry
+        # endpoint (on by default in pyannote.audio 4), which an offline tool must not do.
+        with warnings.catch_warnings():
+            # pyannote probes the embedding model with a few samples to find its shortest input;
+            # statistics pooling over a single frame then warns about its standard deviation
+            warnings.filterwarnings("ignore", message=r"std\(\): degrees of freedom", category=UserWarning)
+            output = pipeline.apply(file, num_speakers=num_speakers, hook=hook)
+    finally:
+        if scheduler is not None:
+            del segmentation.infer
+            pipeline._embedding = embedding
     return _turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization)
 
 
@@ -161,45 +214,92 @@ def _turns(annotation: Any) -> list[tuple[float, float, str]]:
     return sorted(turns)
 
 
+# Whisper runs over the file a window at a time: faster-whisper's feature extraction takes ~0.83
+# MiB per second of the audio it is given (the STFT of all of it at once: 10 min -> ~0.5 GB, 2 h ->
+# ~6 GB), so the file is given to it in windows of ASR_WINDOW_S, each cut at the quietest moment
+# of its last ASR_CUT_SEARCH_S (between words, so no word is cut in two, lost or heard twice).
+ASR_WINDOW_S = 300.0
+ASR_CUT_SEARCH_S = 20.0
+_CUT_FRAME_S = 0.1  # energy is compared over frames of this length
+_PROMPT_WORDS = 40  # the previous window's last words, given as the next one's prompt
+
+
+def asr_windows(
+    audio: np.ndarray, window_s: float = ASR_WINDOW_S, search_s: float = ASR_CUT_SEARCH_S
+) -> list[tuple[int, int]]:
+    """(start, end) sample ranges that cover ``audio`` end to end, each at most ``window_s`` long
+    and cut (all but the last) at the quietest ``_CUT_FRAME_S`` frame of its last ``search_s``."""
+    window = max(int(window_s * SAMPLE_RATE), SAMPLE_RATE)
+    search = min(int(search_s * SAMPLE_RATE), window // 2)
+    frame = int(_CUT_FRAME_S * SAMPLE_RATE)
+    ranges = []
+    start = 0
+    while len(audio) - start > window:
+        region = audio[start + window - search : start + window]
+        frames = len(region) // frame
+        energy = np.square(region[: frames * frame].reshape(frames, frame), dtype=np.float32).sum(axis=1)
+        # the middle of the quietest frame (the latest of equals: windows as long as allowed)
+        quietest = frames - 1 - int(np.argmin(energy[::-1]))
+        cut = start + window - search + quietest * frame + frame // 2
+        ranges.append((start, cut))
+        start = cut
+    ranges.append((start, len(audio)))
+    return ranges
+
+
 def transcribe(
     audio: np.ndarray,
     engine: Engine,
     *,
     language: str | None = "en",
     progress: Callable[[float], None] | None = None,
+    window_s: float = ASR_WINDOW_S,
 ) -> tuple[list[tuple[str, float, float, float]], str]:
     """Whisper over the whole file: ([(text, start, end, probability)], language).
 
-    ``progress`` gets the end (s) of each segment as it is decoded; it may raise to stop early.
+    The file is decoded in windows (:func:`asr_windows`), each conditioned on the previous one's
+    last words; a language detected in the first window is kept for the rest. ``progress`` gets the
+    end (s) of each segment as it is decoded; it may raise to stop early.
     """
     model = engine.whisper(english_only=language == "en")
     # each 30 s window is decoded in a slot of the engine's scheduler at the lowest priority
     # (server/scheduler.py): a live session's model calls go first between two windows
     caller = f"file-{id(audio):x}"
-    with engine.scheduler.slot(caller, Priority.FILE):  # language detection runs here, eagerly
-        segments, info = model.transcribe(
-            np.ascontiguousarray(audio, dtype=np.float32),
-            language=language,
-            word_timestamps=True,
-            beam_size=5,
-            vad_filter=False,
-            condition_on_previous_text=True,
-        )
-    words = []
-    pending = iter(segments)  # a generator: decoding happens while iterating
-    while True:
-        with engine.scheduler.slot(caller, Priority.FILE):
-            segment = next(pending, None)
-        if segment is None:
-            break
-        words += [
-            (word.word.strip(), float(word.start), float(word.end), float(word.probability))
-            for word in segment.words or ()
-            if word.word.strip()
-        ]
-        if progress is not None:
-            progress(float(segment.end))
-    return words, info.language
+    words: list[tuple[str, float, float, float]] = []
+    detected = language
+    for start, end in asr_windows(audio, window_s):
+        offset = start / SAMPLE_RATE
+        prompt = " ".join(text for text, _, _, _ in words[-_PROMPT_WORDS:]) or None
+        with engine.scheduler.slot(caller, Priority.FILE):  # language detection runs here, eagerly
+            segments, info = model.transcribe(
+                np.ascontiguousarray(audio[start:end], dtype=np.float32),
+                language=detected,
+                word_timestamps=True,
+                beam_size=5,
+                vad_filter=False,
+                condition_on_previous_text=True,
+                initial_prompt=prompt,
+            )
+        detected = info.language
+        pending = iter(segments)  # a generator: decoding happens while iterating
+        while True:
+            with engine.scheduler.slot(caller, Priority.FILE):
+                segment = next(pending, None)
+            if segment is None:
+                break
+            words += [
+                (
+                    word.word.strip(),
+                    offset + float(word.start),
+                    offset + float(word.end),
+                    float(word.probability),
+                )
+                for word in segment.words or ()
+                if word.word.strip()
+            ]
+            if progress is not None:
+                progress(offset + float(segment.end))
+    return words, detected or "en"
 
 
 def assign_speakers(
@@ -277,13 +377,16 @@ def transcribe_audio(
     num_speakers: int | None = None,
     diarize_speakers: bool = True,
     progress: Progress | None = None,
+    asr_window_s: float = ASR_WINDOW_S,
 ) -> FileResult:
     """Diarize, then transcribe, the whole of ``audio`` (16 kHz mono float32) on the engine's models.
 
     ``language``: Whisper's language ("en" uses the English-only model); None detects it with the
     multilingual model. ``num_speakers``: force that many speakers; None estimates it.
     ``diarize_speakers``: False skips diarization (every word's speaker is None). ``progress`` is
-    called with ("diarization" | "transcription", fraction done) as the work goes on.
+    called with ("diarization" | "transcription", fraction done) as the work goes on (after each
+    batch of windows of the diarization models, each Whisper segment); it may raise
+    :class:`Cancelled` to stop there. ``asr_window_s``: Whisper's window (:func:`asr_windows`).
     """
     duration = max(len(audio) / SAMPLE_RATE, 1e-6)
     began = time.perf_counter()
@@ -295,7 +398,14 @@ def transcribe_audio(
             progress("diarization", 0.0)
         pipeline = PIPELINES.take(engine)
         try:
-            turns, exclusive = diarize(pipeline, audio, num_speakers=num_speakers)
+            turns, exclusive = diarize(
+                pipeline,
+                audio,
+                num_speakers=num_speakers,
+                scheduler=engine.scheduler,
+                caller=f"file-{id(audio):x}",
+                progress=(lambda fraction: progress("diarization", fraction)) if progress else None,
+            )
         finally:
             PIPELINES.give_back(engine, pipeline)
     diarization_seconds = time.perf_counter() - started
@@ -306,6 +416,7 @@ def transcribe_audio(
         engine,
         language=language,
         progress=(lambda end: progress("transcription", min(1.0, end / duration))) if progress else None,
+        window_s=asr_window_s,
     )
     asr_seconds = time.perf_counter() - started
     engine.account("files", began)
@@ -334,6 +445,7 @@ def transcribe_to_response(
     request_id: str,
     sha256: str,
     progress: Progress | None = None,
+    asr_window_s: float = ASR_WINDOW_S,
 ) -> dict[str, Any]:
     """:func:`transcribe_audio` with ``options``, answered as ``POST /v1/listen`` answers (Deepgram's
     pre-recorded JSON); ``parley transcribe`` builds the same document in process."""
@@ -342,7 +454,12 @@ def transcribe_to_response(
     from parley.server.messages import listen_response
 
     result = transcribe_audio(
-        audio, engine, language=options.language, diarize_speakers=options.diarize, progress=progress
+        audio,
+        engine,
+        language=options.language,
+        diarize_speakers=options.diarize,
+        progress=progress,
+        asr_window_s=asr_window_s,
     )
     return listen_response(
         [(w.text, w.start, w.end, w.probability, w.speaker) for w in result.words],

@@ -218,10 +218,11 @@ def _turns(annotation: Any) -> list[tuple[float, float, str]]:
 # MiB per second of the audio it is given (the STFT of all of it at once: 10 min -> ~0.5 GB, 2 h ->
 # ~6 GB), so the file is given to it in windows of ASR_WINDOW_S, each cut at the quietest moment
 # of its last ASR_CUT_SEARCH_S (between words, so no word is cut in two, lost or heard twice).
+# Windows are decoded independently: prompting one with the previous one's last words made Whisper
+# repeat them (the sample in 12 s windows: an "oh" became the prompt's "Hello. Hello. Hello.").
 ASR_WINDOW_S = 300.0
 ASR_CUT_SEARCH_S = 20.0
 _CUT_FRAME_S = 0.1  # energy is compared over frames of this length
-_PROMPT_WORDS = 40  # the previous window's last words, given as the next one's prompt
 
 
 def asr_windows(
@@ -257,8 +258,8 @@ def transcribe(
 ) -> tuple[list[tuple[str, float, float, float]], str]:
     """Whisper over the whole file: ([(text, start, end, probability)], language).
 
-    The file is decoded in windows (:func:`asr_windows`), each conditioned on the previous one's
-    last words; a language detected in the first window is kept for the rest. ``progress`` gets the
+    The file is decoded in windows (:func:`asr_windows`), each on its own (conditioned on its own
+    previous text only); a language detected in the first window is kept for the rest. ``progress`` gets the
     end (s) of each segment as it is decoded; it may raise to stop early.
     """
     model = engine.whisper(english_only=language == "en")
@@ -269,7 +270,6 @@ def transcribe(
     detected = language
     for start, end in asr_windows(audio, window_s):
         offset = start / SAMPLE_RATE
-        prompt = " ".join(text for text, _, _, _ in words[-_PROMPT_WORDS:]) or None
         with engine.scheduler.slot(caller, Priority.FILE):  # language detection runs here, eagerly
             segments, info = model.transcribe(
                 np.ascontiguousarray(audio[start:end], dtype=np.float32),
@@ -278,7 +278,6 @@ def transcribe(
                 beam_size=5,
                 vad_filter=False,
                 condition_on_previous_text=True,
-                initial_prompt=prompt,
             )
         detected = info.language
         pending = iter(segments)  # a generator: decoding happens while iterating

@@ -238,7 +238,8 @@ class FilesConfig:
     3 KB grew peak RSS by 120 MiB for 109 MiB of audio, 229 MiB before), Whisper's working memory
     for one asr_window_s window (300 s: +248 MiB measured for faster-whisper's feature extraction;
     all of a 30 min file at once took +1486 MiB), and the diarization's over the whole file (not
-    windowed; measured on 30 s only). With the defaults: 3 x 100 MiB + 110 MiB + ~250 MiB + the
+    windowed; its memory for long files is not measured). Decode + windowed Whisper over a 30 min
+    file, end to end: +438 MiB peak RSS. With the defaults: 3 x 100 MiB of bodies + ~440 MiB + the
     diarization of 30 min. max_duration_s was 2 h (460 MB of audio alone, and a diarization whose
     clustering grows with the square of the speech windows): lowered to 30 min, the length the
     decode and Whisper bounds were measured at, until the diarization is windowed or measured."""

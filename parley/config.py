@@ -256,15 +256,32 @@ class MqttConfig:
 @dataclass
 class FilesConfig:
     """Recordings posted to ``POST /v1/listen`` (docs/protocol.md): transcribed as whole files on
-    worker threads of their own, never on the live sessions' inference workers. Memory held by
-    uploads is at most (max_concurrent + max_queued) x (max_upload_bytes + 64 kB per second of
-    max_duration_s, the decoded float32 audio)."""
+    worker threads of their own, never on the live sessions' inference workers.
+
+    Memory held by uploads, in bytes: every admitted upload's body, (max_concurrent + max_queued) x
+    max_upload_bytes (not copied), plus per file being transcribed (max_concurrent) its decoded
+    audio once, 64 kB per second of max_duration_s (one buffer, no second copy: a 30 min FLAC of
+    3 KB grew peak RSS by 120 MiB for 109 MiB of audio, 229 MiB before), Whisper's working memory
+    for one asr_window_s window (300 s: +248 MiB measured for faster-whisper's feature extraction;
+    all of a 30 min file at once took +1486 MiB), and the diarization's over the whole file (not
+    windowed; its memory for long files is not measured). Decode + windowed Whisper over a 30 min
+    file, end to end: +438 MiB peak RSS. With the defaults: 3 x 100 MiB of bodies + ~440 MiB + the
+    diarization of 30 min. max_duration_s was 2 h (460 MB of audio alone, and a diarization whose
+    clustering grows with the square of the speech windows): lowered to 30 min, the length the
+    decode and Whisper bounds were measured at, until the diarization is windowed or measured."""
 
     max_concurrent: int = 1  # files transcribed at once (their own threads); 0: POST /v1/listen is off (503)
     max_queued: int = 2  # more uploads being received or waiting for a worker; beyond: 503 + Retry-After
     max_upload_bytes: int = 100 * 1024 * 1024  # a larger body: 413, refused before it is read
-    max_duration_s: float = 7200.0  # longer audio: 413 (decoding stops there); 2 h is 460 MB as float32
+    max_duration_s: float = 1800.0  # longer audio: 413 (decoding stops there); 30 min is 115 MB as float32
     read_timeout_s: float = 30.0  # no body bytes for this long: 408 and the connection is closed
+    # the whole body within this long (s) of the request head, else 408: a place is held at most so
+    # long by a slow client (the largest body, max_upload_bytes, needs 117 kB/s to make it)
+    body_timeout_s: float = 900.0
+    # bytes/s on average since the head, checked from read_timeout_s after it on; slower: 408
+    min_body_bytes_per_s: int = 16384
+    max_per_client: int = 2  # uploads admitted at once per client address (IP); beyond: 429 + Retry-After
+    asr_window_s: float = 300.0  # Whisper is given the file in windows of this many s (cut at a pause)
     retry_after_s: int = 30  # the Retry-After of a 503 when the file workers are busy
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from parley.server.scheduler import Priority
+from parley.server.scheduler import InferenceScheduler, Priority
 
 if TYPE_CHECKING:
     from pyannote.audio.pipelines import SpeakerDiarization
@@ -135,21 +135,74 @@ def build_pipeline(
     return pipeline
 
 
+class _InSlots:
+    """A stage model of the pipeline (its segmentation ``Inference``'s ``infer``, its embedding
+    model) whose every call, one batch of windows, first takes a FILE slot of the scheduler: live
+    sessions' model calls go first between two batches, as between two Whisper windows."""
+
+    def __init__(self, inner: Any, scheduler: InferenceScheduler, caller: str) -> None:
+        self._inner = inner
+        self._scheduler = scheduler
+        self._caller = caller
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._scheduler.slot(self._caller, Priority.FILE):
+            return self._inner(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+# share of the diarization's time each step takes, for progress (the sample on CPU: segmentation
+# ~0.5 s, embeddings ~9 s, clustering and the rest well under 1 s)
+_DIARIZATION_STEPS = {"segmentation": (0.0, 0.05), "embeddings": (0.05, 0.95)}
+
+
 def diarize(
-    pipeline: SpeakerDiarization, audio: np.ndarray, *, num_speakers: int | None = None
+    pipeline: SpeakerDiarization,
+    audio: np.ndarray,
+    *,
+    num_speakers: int | None = None,
+    scheduler: InferenceScheduler | None = None,
+    caller: str = "file",
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[list[tuple[float, float, str]], list[tuple[float, float, str]]]:
-    """Apply the pipeline to 16 kHz mono audio in memory: (turns, exclusive turns)."""
+    """Apply the pipeline to 16 kHz mono audio in memory: (turns, exclusive turns).
+
+    With ``scheduler``, each batch of the segmentation and embedding models runs in a FILE slot of
+    it (clustering and pyannote's numpy steps do not: see :class:`_InSlots`). ``progress`` gets the
+    fraction done after each batch; it may raise (e.g. :class:`Cancelled`) to stop there.
+    """
     from pyannote.audio import Audio
 
     waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
     file = Audio.validate_file({"waveform": waveform, "sample_rate": SAMPLE_RATE, "uri": "offline"})
-    # ``apply``, not ``__call__``: the latter also reports each file to pyannote's telemetry
-    # endpoint (on by default in pyannote.audio 4), which an offline tool must not do.
-    with warnings.catch_warnings():
-        # pyannote probes the embedding model with a few samples to find its shortest input;
-        # statistics pooling over a single frame then warns about its standard deviation
-        warnings.filterwarnings("ignore", message=r"std\(\): degrees of freedom", category=UserWarning)
-        output = pipeline.apply(file, num_speakers=num_speakers)
+
+    def hook(
+        step: str, artifact: Any, file: Any = None, total: int | None = None, completed: int | None = None
+    ):
+        if progress is None:
+            return
+        begin, share = _DIARIZATION_STEPS.get(step, (1.0, 0.0))
+        done = min(1.0, (completed or 0) / total) if total else 1.0
+        progress(min(1.0, begin + share * done))
+
+    segmentation, embedding = pipeline._segmentation, pipeline._embedding
+    if scheduler is not None:  # on this pipeline only (one thread uses it at a time): undone below
+        segmentation.infer = _InSlots(segmentation.infer, scheduler, caller)
+        pipeline._embedding = _InSlots(embedding, scheduler, caller)
+    try:
+        # ``apply``, not ``__call__``: the latter also reports each file to pyannote's telemetry
+        # endpoint (on by default in pyannote.audio 4), which an offline tool must not do.
+        with warnings.catch_warnings():
+            # pyannote probes the embedding model with a few samples to find its shortest input;
+            # statistics pooling over a single frame then warns about its standard deviation
+            warnings.filterwarnings("ignore", message=r"std\(\): degrees of freedom", category=UserWarning)
+            output = pipeline.apply(file, num_speakers=num_speakers, hook=hook)
+    finally:
+        if scheduler is not None:
+            del segmentation.infer
+            pipeline._embedding = embedding
     return _turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization)
 
 
@@ -161,45 +214,91 @@ def _turns(annotation: Any) -> list[tuple[float, float, str]]:
     return sorted(turns)
 
 
+# Whisper runs over the file a window at a time: faster-whisper's feature extraction takes ~0.83
+# MiB per second of the audio it is given (the STFT of all of it at once: 10 min -> ~0.5 GB, 2 h ->
+# ~6 GB), so the file is given to it in windows of ASR_WINDOW_S, each cut at the quietest moment
+# of its last ASR_CUT_SEARCH_S (between words, so no word is cut in two, lost or heard twice).
+# Windows are decoded independently: prompting one with the previous one's last words made Whisper
+# repeat them (the sample in 12 s windows: an "oh" became the prompt's "Hello. Hello. Hello.").
+ASR_WINDOW_S = 300.0
+ASR_CUT_SEARCH_S = 20.0
+_CUT_FRAME_S = 0.1  # energy is compared over frames of this length
+
+
+def asr_windows(
+    audio: np.ndarray, window_s: float = ASR_WINDOW_S, search_s: float = ASR_CUT_SEARCH_S
+) -> list[tuple[int, int]]:
+    """(start, end) sample ranges that cover ``audio`` end to end, each at most ``window_s`` long
+    and cut (all but the last) at the quietest ``_CUT_FRAME_S`` frame of its last ``search_s``."""
+    window = max(int(window_s * SAMPLE_RATE), SAMPLE_RATE)
+    search = min(int(search_s * SAMPLE_RATE), window // 2)
+    frame = int(_CUT_FRAME_S * SAMPLE_RATE)
+    ranges = []
+    start = 0
+    while len(audio) - start > window:
+        region = audio[start + window - search : start + window]
+        frames = len(region) // frame
+        energy = np.square(region[: frames * frame].reshape(frames, frame), dtype=np.float32).sum(axis=1)
+        # the middle of the quietest frame (the latest of equals: windows as long as allowed)
+        quietest = frames - 1 - int(np.argmin(energy[::-1]))
+        cut = start + window - search + quietest * frame + frame // 2
+        ranges.append((start, cut))
+        start = cut
+    ranges.append((start, len(audio)))
+    return ranges
+
+
 def transcribe(
     audio: np.ndarray,
     engine: Engine,
     *,
     language: str | None = "en",
     progress: Callable[[float], None] | None = None,
+    window_s: float = ASR_WINDOW_S,
 ) -> tuple[list[tuple[str, float, float, float]], str]:
     """Whisper over the whole file: ([(text, start, end, probability)], language).
 
-    ``progress`` gets the end (s) of each segment as it is decoded; it may raise to stop early.
+    The file is decoded in windows (:func:`asr_windows`), each on its own (conditioned on its own
+    previous text only); a language detected in the first window is kept for the rest. ``progress`` gets the
+    end (s) of each segment as it is decoded; it may raise to stop early.
     """
     model = engine.whisper(english_only=language == "en")
     # each 30 s window is decoded in a slot of the engine's scheduler at the lowest priority
     # (server/scheduler.py): a live session's model calls go first between two windows
     caller = f"file-{id(audio):x}"
-    with engine.scheduler.slot(caller, Priority.FILE):  # language detection runs here, eagerly
-        segments, info = model.transcribe(
-            np.ascontiguousarray(audio, dtype=np.float32),
-            language=language,
-            word_timestamps=True,
-            beam_size=5,
-            vad_filter=False,
-            condition_on_previous_text=True,
-        )
-    words = []
-    pending = iter(segments)  # a generator: decoding happens while iterating
-    while True:
-        with engine.scheduler.slot(caller, Priority.FILE):
-            segment = next(pending, None)
-        if segment is None:
-            break
-        words += [
-            (word.word.strip(), float(word.start), float(word.end), float(word.probability))
-            for word in segment.words or ()
-            if word.word.strip()
-        ]
-        if progress is not None:
-            progress(float(segment.end))
-    return words, info.language
+    words: list[tuple[str, float, float, float]] = []
+    detected = language
+    for start, end in asr_windows(audio, window_s):
+        offset = start / SAMPLE_RATE
+        with engine.scheduler.slot(caller, Priority.FILE):  # language detection runs here, eagerly
+            segments, info = model.transcribe(
+                np.ascontiguousarray(audio[start:end], dtype=np.float32),
+                language=detected,
+                word_timestamps=True,
+                beam_size=5,
+                vad_filter=False,
+                condition_on_previous_text=True,
+            )
+        detected = info.language
+        pending = iter(segments)  # a generator: decoding happens while iterating
+        while True:
+            with engine.scheduler.slot(caller, Priority.FILE):
+                segment = next(pending, None)
+            if segment is None:
+                break
+            words += [
+                (
+                    word.word.strip(),
+                    offset + float(word.start),
+                    offset + float(word.end),
+                    float(word.probability),
+                )
+                for word in segment.words or ()
+                if word.word.strip()
+            ]
+            if progress is not None:
+                progress(offset + float(segment.end))
+    return words, detected or "en"
 
 
 def assign_speakers(
@@ -277,13 +376,16 @@ def transcribe_audio(
     num_speakers: int | None = None,
     diarize_speakers: bool = True,
     progress: Progress | None = None,
+    asr_window_s: float = ASR_WINDOW_S,
 ) -> FileResult:
     """Diarize, then transcribe, the whole of ``audio`` (16 kHz mono float32) on the engine's models.
 
     ``language``: Whisper's language ("en" uses the English-only model); None detects it with the
     multilingual model. ``num_speakers``: force that many speakers; None estimates it.
     ``diarize_speakers``: False skips diarization (every word's speaker is None). ``progress`` is
-    called with ("diarization" | "transcription", fraction done) as the work goes on.
+    called with ("diarization" | "transcription", fraction done) as the work goes on (after each
+    batch of windows of the diarization models, each Whisper segment); it may raise
+    :class:`Cancelled` to stop there. ``asr_window_s``: Whisper's window (:func:`asr_windows`).
     """
     duration = max(len(audio) / SAMPLE_RATE, 1e-6)
     began = time.perf_counter()
@@ -295,7 +397,14 @@ def transcribe_audio(
             progress("diarization", 0.0)
         pipeline = PIPELINES.take(engine)
         try:
-            turns, exclusive = diarize(pipeline, audio, num_speakers=num_speakers)
+            turns, exclusive = diarize(
+                pipeline,
+                audio,
+                num_speakers=num_speakers,
+                scheduler=engine.scheduler,
+                caller=f"file-{id(audio):x}",
+                progress=(lambda fraction: progress("diarization", fraction)) if progress else None,
+            )
         finally:
             PIPELINES.give_back(engine, pipeline)
     diarization_seconds = time.perf_counter() - started
@@ -306,6 +415,7 @@ def transcribe_audio(
         engine,
         language=language,
         progress=(lambda end: progress("transcription", min(1.0, end / duration))) if progress else None,
+        window_s=asr_window_s,
     )
     asr_seconds = time.perf_counter() - started
     engine.account("files", began)
@@ -334,6 +444,7 @@ def transcribe_to_response(
     request_id: str,
     sha256: str,
     progress: Progress | None = None,
+    asr_window_s: float = ASR_WINDOW_S,
 ) -> dict[str, Any]:
     """:func:`transcribe_audio` with ``options``, answered as ``POST /v1/listen`` answers (Deepgram's
     pre-recorded JSON); ``parley transcribe`` builds the same document in process."""
@@ -342,7 +453,12 @@ def transcribe_to_response(
     from parley.server.messages import listen_response
 
     result = transcribe_audio(
-        audio, engine, language=options.language, diarize_speakers=options.diarize, progress=progress
+        audio,
+        engine,
+        language=options.language,
+        diarize_speakers=options.diarize,
+        progress=progress,
+        asr_window_s=asr_window_s,
     )
     return listen_response(
         [(w.text, w.start, w.end, w.probability, w.speaker) for w in result.words],
@@ -377,7 +493,7 @@ _MAX_RIFF_CHUNKS = 64  # chunks looked at before a WAV's ``data`` chunk
 
 
 def decode_upload(
-    data: bytes,
+    data: bytes | bytearray,
     *,
     max_seconds: float,
     encoding: str | None = None,
@@ -397,8 +513,9 @@ def decode_upload(
 
     if not data:
         raise UploadError(400, "empty_body", "the request has no body: send the audio file as the body")
+    reader = _BodyReader(data)
     try:
-        container = av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
+        container = av.open(reader, mode="r", metadata_errors="ignore")
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise UploadError(
             400,
@@ -420,6 +537,7 @@ def decode_upload(
         samples = _decode_stream(container, stream, max_seconds)
     finally:
         container.close()
+        reader.close()
     seconds = len(samples) / SAMPLE_RATE
     if not len(samples):
         raise UploadError(400, "no_audio", "the file holds no audio samples")
@@ -449,24 +567,41 @@ def _declared_seconds(container: Any, stream: Any) -> float | None:
     return None
 
 
+class _Samples:
+    """Decoded 16 kHz float32 samples written once into one buffer of ``capacity`` samples: no list
+    of chunks concatenated at the end (a second copy of the whole file). The buffer is allocated up
+    front and only the pages written to become resident, so memory is the decoded audio itself,
+    4 bytes per sample (64 kB per second), however large ``capacity`` is."""
+
+    def __init__(self, capacity: int) -> None:
+        self.buffer = np.empty(max(0, capacity), dtype=np.float32)
+        self.size = 0
+
+    def add(self, chunk: np.ndarray) -> bool:
+        """Append ``chunk``; False (nothing written) when it does not fit."""
+        end = self.size + len(chunk)
+        if end > len(self.buffer):
+            return False
+        self.buffer[self.size : end] = chunk
+        self.size = end
+        return True
+
+    def result(self) -> np.ndarray:
+        return self.buffer[: self.size]
+
+
 def _decode_stream(container: Any, stream: Any, max_seconds: float) -> np.ndarray:
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    limit = int(max_seconds * SAMPLE_RATE)
-    chunks: list[np.ndarray] = []
-    total = 0
+    samples = _Samples(int(max_seconds * SAMPLE_RATE))
 
     def take(frames: list[Any]) -> None:
-        nonlocal total
         for frame in frames:
-            chunk = frame.to_ndarray().reshape(-1)
-            total += len(chunk)
-            if total > limit:
+            if not samples.add(frame.to_ndarray().reshape(-1)):
                 raise UploadError(
                     413, "too_long", f"the audio is longer than the {max_seconds:.0f} s accepted"
                 )
-            chunks.append(chunk)
 
     try:
         for frame in container.decode(stream):
@@ -477,14 +612,44 @@ def _decode_stream(container: Any, stream: Any, max_seconds: float) -> np.ndarra
         if isinstance(exc, UploadError):
             raise
         raise UploadError(
-            400, "damaged", f"the audio is damaged at {total / SAMPLE_RATE:.1f} s ({_reason(exc)})"
+            400, "damaged", f"the audio is damaged at {samples.size / SAMPLE_RATE:.1f} s ({_reason(exc)})"
         ) from None
-    if not chunks:
-        return np.zeros(0, dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    return samples.result()
 
 
-def _missing_wav_bytes(data: bytes) -> int:
+class _BodyReader:
+    """A read-only, seekable file over the request body, for FFmpeg: unlike ``io.BytesIO``, which
+    copies a ``bytearray`` (the body as received), it reads from the body in place."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._view = memoryview(data)
+        self._position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        start = self._position
+        end = len(self._view) if size is None or size < 0 else min(len(self._view), start + size)
+        self._position = max(start, end)
+        return bytes(self._view[start:end])
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._view.release()
+
+
+def _missing_wav_bytes(data: bytes | bytearray) -> int:
     """For a RIFF/WAVE body: how many bytes of audio its ``data`` chunk declares beyond the body's
     end (0 when complete, not a WAV, or of unknown length, as streamed WAVs write 0 or 2^32-1)."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
@@ -503,7 +668,7 @@ def _missing_wav_bytes(data: bytes) -> int:
 
 
 def _decode_pcm(
-    data: bytes, encoding: str, sample_rate: int | None, channels: int, max_seconds: float
+    data: bytes | bytearray, encoding: str, sample_rate: int | None, channels: int, max_seconds: float
 ) -> np.ndarray:
     from parley.server.audio import PcmDecoder
 
@@ -527,7 +692,20 @@ def _decode_pcm(
             f"the body ends inside a sample: {len(data)} bytes is not a whole number of "
             f"{decoder.frame_bytes}-byte sample frames ({encoding}, {channels} channel(s))",
         )
-    return np.concatenate([decoder.decode(data), decoder.flush()]).astype(np.float32, copy=False)
+    # fed a slice at a time into one buffer: the decoder copies what it is given, and the whole
+    # body at once would be a copy of the body plus float32 copies of all of it
+    samples = _Samples(int(seconds * SAMPLE_RATE) + SAMPLE_RATE)  # + the resampler's latency
+    view = memoryview(data)
+    step = decoder.frame_bytes * 65536
+    try:
+        for start in range(0, len(view), step):
+            if not samples.add(decoder.decode(bytes(view[start : start + step]))):
+                raise UploadError(413, "too_long", "the audio decodes to more samples than its length gives")
+        if not samples.add(decoder.flush()):
+            raise UploadError(413, "too_long", "the audio decodes to more samples than its length gives")
+    finally:
+        view.release()
+    return samples.result()
 
 
 def _reason(exc: BaseException) -> str:

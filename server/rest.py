@@ -56,6 +56,7 @@ class FileService:
         self.engine = engine
         self.metrics = metrics
         self.admitted = 0  # uploads being received, waiting for a worker or transcribed
+        self.by_client: dict[str, int] = {}  # client address -> its admitted uploads (none kept at 0)
         self.executor = ThreadPoolExecutor(
             max_workers=max(1, config.files.max_concurrent), thread_name_prefix="parley-files"
         )
@@ -65,22 +66,32 @@ class FileService:
         files = self.config.files
         return 0 if files.max_concurrent <= 0 else files.max_concurrent + max(0, files.max_queued)
 
-    def admit(self) -> bool:
+    def admit(self, client: str) -> str | None:
+        """Take a place for an upload from ``client`` (its address): None when taken, else why not
+        (``"busy"``: every place is taken; ``"client"``: this client has ``files.max_per_client``)."""
         if self.admitted >= self.capacity:
-            return False
+            return "busy"
+        if self.by_client.get(client, 0) >= self.config.files.max_per_client:
+            return "client"
         self.admitted += 1
-        return True
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+        return None
 
-    def release(self) -> None:
+    def release(self, client: str) -> None:
         self.admitted = max(0, self.admitted - 1)
+        left = self.by_client.pop(client, 0) - 1
+        if left > 0:
+            self.by_client[client] = left
 
     async def transcribe(
-        self, body: bytes, options: FileOptions, request_id: str, cancelled: threading.Event
+        self, body: bytearray, options: FileOptions, request_id: str, cancelled: threading.Event
     ) -> Wire:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, self._work, body, options, request_id, cancelled)
 
-    def _work(self, body: bytes, options: FileOptions, request_id: str, cancelled: threading.Event) -> Wire:
+    def _work(
+        self, body: bytearray, options: FileOptions, request_id: str, cancelled: threading.Event
+    ) -> Wire:
         if cancelled.is_set():
             raise Cancelled
         started = time.perf_counter()
@@ -103,6 +114,7 @@ class FileService:
             request_id=request_id,
             sha256=hashlib.sha256(body).hexdigest(),
             progress=progress,
+            asr_window_s=self.config.files.asr_window_s,
         )
         duration = len(audio) / SAMPLE_RATE
         elapsed = time.perf_counter() - started
@@ -137,13 +149,16 @@ class HttpExchange:
         self.head_done = head_done
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
         self.request_id = str(uuid.uuid4())
-        self.body = bytearray()
+        self.body = bytearray()  # handed to the worker as it is (no copy), dropped when answered
+        peer = transport.get_extra_info("peername")
+        self.client = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer or "")
         self.options: FileOptions | None = None
         self.admitted = False
         self.answered = False
         self.cancelled = threading.Event()  # the client went away: the worker stops early
         self.finished = asyncio.Event()
         self._last_data = 0.0
+        self._head_at = 0.0  # when the request head was admitted (loop time)
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -239,19 +254,30 @@ class HttpExchange:
             length is not None and int(length) > self.config.files.max_upload_bytes
         ):  # h11 checked it is a number
             return self._too_large(int(length))
-        if not self.server.files.admit():
-            files = self.config.files
+        refused = self.server.files.admit(self.client)
+        files = self.config.files
+        retry = [("Retry-After", str(files.retry_after_s))]
+        if refused == "client":
+            return self.respond_error(
+                429,
+                "too_many_uploads",
+                f"this client ({self.client}) already has {files.max_per_client} uploads in progress or "
+                f"waiting (files.max_per_client); send the next when one is answered",
+                retry,
+            )
+        if refused is not None:
             message = (
                 "transcribing files is turned off on this server (files.max_concurrent: 0)"
                 if files.max_concurrent <= 0
                 else f"the file workers are busy ({self.server.files.admitted} files in progress or "
                 f"waiting); try again in {files.retry_after_s} s"
             )
-            return self.respond_error(503, "busy", message, [("Retry-After", str(files.retry_after_s))])
+            return self.respond_error(503, "busy", message, retry)
         self.admitted = True
+        self._head_at = self._last_data = asyncio.get_running_loop().time()
         if self.h11.client_is_waiting_for_100_continue:
             self.transport.write(self.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
-        self._schedule_read_timeout(self.config.files.read_timeout_s)
+        self._schedule_body_check()
         return None
 
     def _too_large(self, size: int | None = None) -> None:
@@ -263,20 +289,43 @@ class HttpExchange:
             f"the body is {said}; at most {limit} bytes are accepted (files.max_upload_bytes)",
         )
 
-    def _schedule_read_timeout(self, delay: float) -> None:
-        self._timer = asyncio.get_running_loop().call_later(delay, self._check_read_timeout)
+    def _schedule_body_check(self) -> None:
+        delay = max(0.05, min(1.0, self.config.files.read_timeout_s))
+        self._timer = asyncio.get_running_loop().call_later(delay, self._check_body)
 
-    def _check_read_timeout(self) -> None:
-        timeout = self.config.files.read_timeout_s
-        idle = asyncio.get_running_loop().time() - self._last_data
+    def _check_body(self) -> None:
+        """While the body comes in (every second at most): a pause of ``read_timeout_s``, a body
+        not complete ``body_timeout_s`` after the head, or one arriving slower on average than
+        ``min_body_bytes_per_s`` (from ``read_timeout_s`` after the head on) is answered 408, so a
+        slow client cannot hold a file place for longer than that."""
         if self.answered or self._task is not None:
             return
-        if idle < timeout:
-            self._schedule_read_timeout(timeout - idle)
-            return
-        self.respond_error(
-            408, "timeout", f"no body bytes for {timeout:.0f} s (files.read_timeout_s); send faster"
-        )
+        files = self.config.files
+        now = asyncio.get_running_loop().time()
+        elapsed = now - self._head_at
+        rate = len(self.body) / max(elapsed, 1e-6)
+        if now - self._last_data >= files.read_timeout_s:
+            return self.respond_error(
+                408,
+                "timeout",
+                f"no body bytes for {files.read_timeout_s:.0f} s (files.read_timeout_s); send faster",
+            )
+        if elapsed >= files.body_timeout_s:
+            return self.respond_error(
+                408,
+                "body_timeout",
+                f"the body was not complete {files.body_timeout_s:.0f} s after the request head "
+                f"({len(self.body)} bytes came; files.body_timeout_s)",
+            )
+        if elapsed >= files.read_timeout_s and rate < files.min_body_bytes_per_s:
+            return self.respond_error(
+                408,
+                "too_slow",
+                f"the body comes at {rate:.0f} bytes/s; at least {files.min_body_bytes_per_s} bytes/s "
+                f"are needed (files.min_body_bytes_per_s)",
+            )
+        self._schedule_body_check()
+        return None
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -287,7 +336,7 @@ class HttpExchange:
         assert self.options is not None
         try:
             response = await self.server.files.transcribe(
-                bytes(self.body), self.options, self.request_id, self.cancelled
+                self.body, self.options, self.request_id, self.cancelled
             )
         except UploadError as exc:
             self.respond_error(exc.status, exc.code, exc.message)
@@ -306,7 +355,7 @@ class HttpExchange:
     def _release(self) -> None:
         if self.admitted:
             self.admitted = False
-            self.server.files.release()
+            self.server.files.release(self.client)
 
     # -- answering -------------------------------------------------------------------------------
 

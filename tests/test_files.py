@@ -4,7 +4,9 @@ over loopback, with the official Deepgram SDK (pinned) as the client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import itertools
 import json
 import socket
 import wave
@@ -299,3 +301,201 @@ async def test_transcribe_in_process_writes_each_format(engine, config, sample_a
         [tmp_path / "nope.wav"], tmp_path, "srt", config=config, engine=engine, progress=False
     )
     assert missing == 1
+
+
+# -- bounds: memory, slow bodies, uploads per client, cancelling ---------------------------------
+
+
+def silent_flac(frames: int, rate: int = 8000, block: int = 65535) -> bytes:
+    """A FLAC of constant (silent) 65535-sample frames, ~15 bytes each: a tiny body, long audio."""
+    import struct
+
+    def crc8(data: bytes) -> int:
+        c = 0
+        for x in data:
+            c ^= x
+            for _ in range(8):
+                c = ((c << 1) ^ 0x07) & 0xFF if c & 0x80 else (c << 1) & 0xFF
+        return c
+
+    def crc16(data: bytes) -> int:
+        c = 0
+        for x in data:
+            c ^= x << 8
+            for _ in range(8):
+                c = ((c << 1) ^ 0x8005) & 0xFFFF if c & 0x8000 else (c << 1) & 0xFFFF
+        return c
+
+    def utf8(n: int) -> bytes:
+        if n < 0x80:
+            return bytes([n])
+        if n < 0x800:
+            return bytes([0xC0 | n >> 6, 0x80 | n & 0x3F])
+        return bytes([0xE0 | n >> 12, 0x80 | (n >> 6) & 0x3F, 0x80 | n & 0x3F])
+
+    info = (
+        struct.pack(">HH", 16, block)
+        + b"\0" * 6
+        + ((rate << 44) | (15 << 36)).to_bytes(8, "big")
+        + b"\0" * 16
+    )
+    out = b"fLaC" + bytes([0x80]) + len(info).to_bytes(3, "big") + info
+    for i in range(frames):
+        head = bytes([0xFF, 0xF8, 0x70, 0x00]) + utf8(i) + (block - 1).to_bytes(2, "big")
+        frame = head + bytes([crc8(head)]) + b"\x00\x00\x00"
+        out += frame + crc16(frame).to_bytes(2, "big")
+    return out
+
+
+def test_a_small_body_decodes_into_one_copy_of_its_audio(tmp_path: Path):
+    """30 min of audio from a 3 KB FLAC: decoding it grows memory by the decoded audio once (the
+    chunks and their concatenation were twice that); measured in a fresh process (peak RSS)."""
+    import subprocess
+    import sys
+
+    body = tmp_path / "long.flac"
+    body.write_bytes(silent_flac(220))  # 220 x 65535 samples at 8 kHz: 1802 s
+    assert len(body.read_bytes()) < 4000
+    script = (
+        "import resource, sys\n"
+        "import av, numpy\n"
+        "from parley.server.files import decode_upload\n"
+        "data = bytearray(open(sys.argv[1], 'rb').read())\n"
+        "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
+        "base = peak()\n"
+        "audio = decode_upload(data, max_seconds=7200.0)\n"
+        "print(len(audio), audio.nbytes, peak() - base)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(body)], capture_output=True, text=True, check=True
+    )
+    samples, nbytes, growth = map(int, run.stdout.split())
+    assert samples == pytest.approx(1802.2 * 16000, rel=0.001)
+    print(f"decoded {nbytes >> 20} MiB, peak RSS growth {growth >> 20} MiB")
+    assert growth < 1.3 * nbytes
+
+
+def test_asr_windows_cut_in_pauses_and_cover_the_file():
+    from parley.server.files import asr_windows
+
+    rng = np.random.default_rng(0)
+    audio = rng.uniform(-0.5, 0.5, 95 * 16000).astype(np.float32)
+    pauses = [(27.0, 27.4), (52.0, 52.3), (81.5, 82.0)]  # seconds of silence in the noise
+    for start, end in pauses:
+        audio[int(start * 16000) : int(end * 16000)] = 0.0
+    windows = asr_windows(audio, window_s=30.0, search_s=10.0)
+    assert windows[0][0] == 0 and windows[-1][1] == len(audio)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))  # no gap, no overlap
+    assert all(end - start <= 30 * 16000 for start, end in windows)
+    cuts = [end / 16000 for _, end in windows[:-1]]
+    assert len(cuts) == 3
+    for cut, (start, end) in zip(cuts, pauses, strict=True):
+        assert start <= cut <= end, (cut, start, end)
+    assert asr_windows(audio[: 20 * 16000], window_s=30.0) == [(0, 20 * 16000)]
+
+
+@pytest.mark.slow
+def test_whisper_in_windows_keeps_every_word_once(engine, sample, sample_audio):
+    """The sample in windows of 12 s (three windows, cut in pauses): the same words as Whisper
+    over the whole of it, at the same times (the window's offset added)."""
+    from parley.server.files import asr_windows, transcribe
+
+    assert len(asr_windows(sample_audio, window_s=12.0, search_s=4.0)) == 3
+    words, language = transcribe(sample_audio, engine, language="en", window_s=12.0)
+    assert language == "en"
+    text = " ".join(w for w, _, _, _ in words)
+    wer = word_error_rate(stm_text(sample.stm), text)
+    print(f"windowed WER {wer:.3f}: {text}")
+    assert wer <= 0.24
+    starts = [start for _, start, _, _ in words]
+    assert starts == sorted(starts) and starts[0] >= 0 and words[-1][2] <= 30.5
+    assert [w.lower().strip(".,?!") for w, _, _, _ in words].count("hello") == 3  # 6.5-9 s, once each
+
+
+def test_diarization_runs_in_file_slots_and_stops_when_cancelled(engine, sample_audio):
+    from parley.server.files import Cancelled, transcribe_audio
+    from parley.server.scheduler import Priority
+
+    granted = engine.scheduler.stats.granted[Priority.FILE]
+    seen: list[tuple[str, float, int]] = []
+
+    def progress(stage: str, fraction: float) -> None:
+        seen.append((stage, fraction, engine.scheduler.stats.granted[Priority.FILE] - granted))
+        if fraction > 0:
+            raise Cancelled  # as the server's does when the client has gone away
+
+    with pytest.raises(Cancelled):
+        transcribe_audio(sample_audio[: 20 * 16000], engine, language="en", progress=progress)
+    stage, fraction, slots = seen[-1]
+    assert stage == "diarization" and 0 < fraction < 1, seen  # stopped inside the diarization
+    assert slots >= 1  # its model batches went through the scheduler, at FILE priority
+
+
+async def started_server(config, engine, **files):
+    local = loopback_config(config, auth={"tokens": [TOKEN]}, files={"max_concurrent": 1, **files})
+    return ParleyServer(local, engine=engine)
+
+
+async def trickle(port: int, pause_s: float, seconds: float) -> bytes:
+    """A POST whose body comes one byte per ``pause_s`` for up to ``seconds``: the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"POST /v1/listen?token={TOKEN} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n".encode()
+    )
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + seconds
+    answer = b""
+    try:
+        while loop.time() < ends and not answer:
+            writer.write(b"\0")
+            await writer.drain()
+            with contextlib.suppress(TimeoutError):
+                answer = await asyncio.wait_for(reader.read(65536), pause_s)
+        if not answer:
+            answer = await asyncio.wait_for(reader.read(65536), 10)
+    except (ConnectionError, TimeoutError):
+        pass
+    writer.close()
+    return answer
+
+
+async def test_a_trickled_body_is_cut_off_by_the_body_deadline_and_the_minimum_rate(config, engine):
+    # a byte every 0.3 s never pauses for read_timeout_s (1 s): the body deadline ends it
+    async with await started_server(
+        config, engine, read_timeout_s=1.0, body_timeout_s=2.0, min_body_bytes_per_s=0
+    ) as running:
+        answer = await trickle(running.port, 0.3, 8.0)
+        assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+        assert b'"body_timeout"' in answer and b"files.body_timeout_s" in answer
+        assert running.files.admitted == 0
+    # the same trickle is below the minimum rate
+    async with await started_server(
+        config, engine, read_timeout_s=1.0, body_timeout_s=60.0, min_body_bytes_per_s=100
+    ) as running:
+        answer = await trickle(running.port, 0.3, 8.0)
+        assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+        assert b'"too_slow"' in answer and b"files.min_body_bytes_per_s" in answer
+
+
+async def test_one_client_cannot_take_every_file_place(config, engine):
+    async with await started_server(config, engine, max_queued=3, max_per_client=2) as running:
+        head = f"POST /v1/listen?token={TOKEN} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".encode()
+        held = []
+        for _ in range(2):  # two uploads whose bodies do not come (yet) are admitted
+            reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+            writer.write(head)
+            held.append((reader, writer))
+        while running.files.admitted < 2:
+            await asyncio.sleep(0.02)
+        reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+        writer.write(head)
+        answer = await asyncio.wait_for(reader.read(65536), 10)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 429 "), answer[:200]
+        assert b'"too_many_uploads"' in answer and b"Retry-After: " in answer
+        assert running.files.admitted == 2  # places remain (capacity 4) for other clients
+        for _, other in held:
+            other.close()
+        while running.files.admitted:
+            await asyncio.sleep(0.02)
+        assert running.files.by_client == {}

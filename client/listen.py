@@ -127,6 +127,7 @@ async def listen(
                 timeout=10,
             ) as client:
                 await client.subscribe(topic, qos=1)
+                print(f"parley listen: subscribed to {topic}", file=sys.stderr, flush=True)
                 delay = config.mqtt.reconnect_min_s
                 if await _receive(client, listener, session, exit_on_stop, stop):
                     return

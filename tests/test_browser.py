@@ -196,3 +196,48 @@ async def test_speaker_update_relabels_a_caption_on_the_page(server, browser_pag
         ".caption", "cs => [...new Set(cs.map(c => c.dataset.speaker))]"
     )
     assert len(speakers) == 2, speakers
+
+
+async def test_html_transcript_plays_and_seeks_in_chromium(sample, artifacts, tmp_path):
+    """`parley transcribe sample --format html`, opened from disk in Chromium: the player and every
+    word are there, a click on a word seeks the recording there, playing highlights the word spoken."""
+    import subprocess
+    import sys
+
+    from playwright.async_api import async_playwright
+
+    command = [sys.executable, "-m", "parley.cli", "transcribe", "sample", "--format", "html"]
+    completed = subprocess.run(
+        [*command, "--out", str(tmp_path), "--no-progress"], capture_output=True, text=True, timeout=600
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    (page_path,) = tmp_path.glob("*.html")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1100, "height": 700})
+            await page.goto(page_path.as_uri())
+            assert await page.locator("audio").count() == 1
+            words = await page.eval_on_selector_all(".w", "ws => ws.map(w => w.textContent)")
+            spoken = " ".join(words)
+            assert word_error_rate(stm_text(sample.stm), spoken) <= 0.30  # the whole transcript is there
+            speakers = await page.eval_on_selector_all("b", "bs => [...new Set(bs.map(b => b.textContent))]")
+            assert {"Speaker 1", "Speaker 2"} <= set(speakers), speakers
+            # a word about 10 s in: clicking it seeks there; playing marks it (class "now")
+            target = await page.evaluate(
+                "() => [...document.querySelectorAll('.w')].findIndex(w => Number(w.dataset.start) >= 10)"
+            )
+            word = page.locator(".w").nth(target)
+            start = float(await word.get_attribute("data-start"))
+            await page.evaluate("() => { document.querySelector('audio').muted = true; }")
+            await word.click()
+            await page.wait_for_function("() => !document.querySelector('audio').paused", timeout=10_000)
+            position = await page.evaluate("() => document.querySelector('audio').currentTime")
+            assert start - 0.05 <= position <= start + 2.0, (start, position)
+            await page.wait_for_selector(".w.now", timeout=10_000)
+            now = float(await page.locator(".w.now").first.get_attribute("data-start"))
+            assert now >= start - 0.05
+            await page.evaluate("() => document.querySelector('audio').pause()")
+            await page.screenshot(path=str(artifacts / "html_transcript.png"))
+        finally:
+            await browser.close()

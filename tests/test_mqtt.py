@@ -200,7 +200,9 @@ async def test_parley_listen_writes_srt_with_speaker_names(config, engine, broke
         "--quiet",
         stderr=asyncio.subprocess.PIPE,
     )
-    await asyncio.sleep(3)  # the subscriber process starts and subscribes
+    assert process.stderr is not None
+    first = await asyncio.wait_for(process.stderr.readline(), 60)  # it says once it has subscribed
+    assert first.decode().startswith("parley listen: subscribed to "), first
     async with parley_server(config, engine, broker.url) as server:
         result = await stream_audio(server.url, iter_pcm_chunks(sample_audio), speed=0, session_name="show")
         _, stderr = await asyncio.wait_for(process.communicate(), 60)

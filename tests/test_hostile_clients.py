@@ -538,3 +538,33 @@ def test_rename_and_new_speakers_in_two_threads_do_not_collide(config, engine):
         sys.setswitchinterval(interval)
     assert failures == []
     assert len(session.roster()["speakers"]) == 3000 and session.speaker_names["S1"] == "Diane"
+
+
+# -- Deepgram's query string (review of 2026-12-01: M3, L1) ----------------------------------------------
+
+
+async def test_too_many_query_parameters_get_a_clear_refusal_not_internal(hostile_server, caplog):
+    """More than 200 parameters on /v1/listen: closed 1008 with a reason, not 1011 and a traceback."""
+    import logging
+
+    caplog.set_level(logging.ERROR, logger="parley")
+    query = "&".join(f"keyterm={i}" for i in range(201))
+    async with connect(f"ws://127.0.0.1:{hostile_server.port}/v1/listen?{query}") as ws:
+        await expect_close(ws)
+    assert (ws.close_code, ws.close_reason) == (1008, "the query string has more than 200 parameters")
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+async def test_ignored_query_parameter_names_cannot_forge_log_lines(hostile_server, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="parley")
+    forged = "%0A2026-12-01%20INFO%20session%20ended"
+    query = "encoding=linear16&sample_rate=16000&" + "&".join(f"x{i:02}{forged}=1" for i in range(30))
+    async with connect(f"ws://127.0.0.1:{hostile_server.port}/v1/listen?{query}") as ws:
+        await ws.send(json.dumps({"type": "CloseStream"}))
+        await expect_close(ws)
+    assert ws.close_code == 1000
+    lines = [r.getMessage() for r in caplog.records if "deepgram query: ignored" in r.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0], lines
+    assert "'x00\\n2026-12-01 INFO session ende'" in lines[0] and lines[0].endswith(" and 20 more"), lines[0]

@@ -42,6 +42,7 @@ from parley.server.auth import AuthConfigError, is_authorised, load_tokens
 from parley.server.deepgram import (
     DeepgramFront,
     DeepgramOptions,
+    ignored_shown,
     is_deepgram_path,
     parse_client,
     parse_query,
@@ -585,7 +586,7 @@ class Connection:
                 self.front = DeepgramFront(front_options, options.channels)
                 self._request = Requested(options)
                 if front_options.ignored:
-                    log.info("deepgram query: ignored %s", ", ".join(front_options.ignored))
+                    log.info("deepgram query: ignored %s", ignored_shown(front_options.ignored))
 
     @property
     def session_id(self) -> str | None:

@@ -92,6 +92,13 @@ class DeepgramOptions:
     detect_language: bool = False  # language=multi or detect_language=true: Results say the language
 
 
+def ignored_shown(names: tuple[str, ...], limit: int = 10) -> str:
+    """The ignored parameters' names for the log: quoted and escaped (a ``%0A`` in a name cannot
+    forge a log line), at most ``limit`` of them."""
+    text = ", ".join(shown(name) for name in names[:limit])
+    return text + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def _bad(text: str) -> ProtocolError:
     """A refused query string: fatal, closed 1008 with ``text`` as the reason (<= 120 bytes)."""
     return ProtocolError("bad_query", text, fatal=True)
@@ -141,7 +148,10 @@ def _without_boost(keyword: str) -> str:
 
 def parse_query(query: str, config: Config) -> tuple[SessionOptions, DeepgramOptions]:
     """The session's options from the handshake's query string, or :class:`ProtocolError`."""
-    pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMS)
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMS)
+    except ValueError:  # more fields than max_num_fields
+        raise _bad(f"the query string has more than {MAX_QUERY_PARAMS} parameters") from None
     params: dict[str, str] = {}
     for name, value in pairs:
         params.setdefault(name, value)  # the first of repeated names (but keyterm, keywords: all)

@@ -109,6 +109,12 @@ class BadAudio:
 
 
 @dataclass(frozen=True)
+class AudioLimit:
+    """The session's decoder holds ``limits.max_session_s`` of decoded audio (a compressed stream,
+    whose frames are counted here in bytes): the session ends as too long."""
+
+
+@dataclass(frozen=True)
 class Requested:
     """A front-end whose session options come with the connection (Deepgram's query string) asks
     for the session at once: as a valid ``start`` would."""
@@ -189,6 +195,7 @@ Input = (
     | Requested
     | Started
     | BadAudio
+    | AudioLimit
     | AudioFrame
     | Dropped
     | TimerFired
@@ -466,6 +473,8 @@ class SessionProtocol:
             if event.kind == "wall":
                 return self._flush("wall_limit")
             return []
+        if isinstance(event, AudioLimit):
+            return self._flush("too_long")
         if isinstance(event, BadAudio):
             error = ProtocolError("bad_audio", event.reason, True, CLOSE_INVALID_DATA)
             return [*self._fatal_send(error), *self._flush("error", attached=False)]
@@ -495,6 +504,8 @@ class SessionProtocol:
             return self._flush("wall_limit", attached=False)
         if isinstance(event, Evicted):
             return self._flush("evicted", attached=False)
+        if isinstance(event, AudioLimit):
+            return self._flush("too_long", attached=False)
         if isinstance(event, Shutdown):
             return self._flush("shutdown", attached=False)
         if isinstance(event, StepDone):

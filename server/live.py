@@ -14,6 +14,7 @@ finals; the protocol ends it once ``resume.grace_s`` passes without a resume.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from parley.server import messages
 from parley.server.audio import PIPELINE_RATE, AudioDecodeError
 from parley.server.lifecycle import (
+    AudioLimit,
     BadAudio,
     CancelTimer,
     Close,
@@ -77,6 +79,9 @@ class LiveSession:
         self._finalize = False  # a finalize is pending (RunFinalize); later requests join it
         self._processor: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._counted = 0  # of session.received, in the metrics
+        self._decoder_said = False  # its error or its limit was delivered to the protocol
+        session.decoder.on_ready = self._decoder_ready_threadsafe  # a demuxer thread calls it
 
     @property
     def name(self) -> str:
@@ -178,18 +183,49 @@ class LiveSession:
     # -- audio in --------------------------------------------------------------------------------
 
     def receive_audio(self, data: bytes) -> None:
-        before = self.session.received
         try:
             self.session.receive_audio(data)
         except AudioDecodeError as exc:  # delivered after the outputs being carried out now
+            self._decoder_said = True
             self._loop.call_soon(self.deliver, BadAudio(str(exc)))
             return
-        self.server.metrics.audio_seconds.inc((self.session.received - before) / PIPELINE_RATE)
+        self._count_audio()
         self._work.set()
+        self._loop.call_soon(self._check_decoder)
+
+    def _count_audio(self) -> None:
+        received = self.session.received
+        self.server.metrics.audio_seconds.inc((received - self._counted) / PIPELINE_RATE)
+        self._counted = received
+
+    def _decoder_ready_threadsafe(self) -> None:
+        """From a demuxer thread: decoded audio waits, its input was read, or it ended."""
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the session is long over
+            self._loop.call_soon_threadsafe(self._decoder_ready)
+
+    def _decoder_ready(self) -> None:
+        self._work.set()
+        self._progress.set()
+        self._check_decoder()
+
+    def _check_decoder(self) -> None:
+        """A compressed stream's decoder failed or holds the session's limit: tell the protocol."""
+        decoder = self.session.decoder
+        if self._decoder_said or self.ended:
+            return
+        if decoder.error is not None:
+            self._decoder_said = True
+            self.deliver(BadAudio(decoder.error))
+        elif decoder.full:
+            self._decoder_said = True
+            self.deliver(AudioLimit())
 
     async def keep_up(self) -> None:
-        """Back-pressure: return once less than ``audio.max_lag_s`` of audio waits for processing."""
-        while self.session.lag > self.config.audio.max_lag_s and not self.ended:
+        """Back-pressure: return once less than ``audio.max_lag_s`` of audio waits for processing
+        (decoded or not: a compressed stream's demuxer must have taken the input sent so far)."""
+        while (
+            self.session.lag > self.config.audio.max_lag_s or self.session.decoder.backlogged
+        ) and not self.ended:
             self._progress.clear()
             await self._progress.wait()
 
@@ -204,6 +240,7 @@ class LiveSession:
                 while self.session.has_pending:
                     events = await self._loop.run_in_executor(self.server.executor, self.session.step)
                     self._progress.set()
+                    self._count_audio()
                     self.server.metrics.lag.labels(self.session_id).set(self.session.lag)
                     if events:
                         self.deliver(StepDone(tuple(events), lag=self.session.lag))
@@ -241,6 +278,8 @@ class LiveSession:
             log.exception("session=%s failed in its final flush", self.session_id)
             self.deliver(StepDone(failed=True))
             return
+        self._count_audio()
+        self._check_decoder()  # an error in the stream's end is said before `done`
         duration = self.session.received / PIPELINE_RATE
         self.deliver(FlushDone(tuple(events), duration=duration, lag=self.session.lag))
 

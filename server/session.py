@@ -20,7 +20,7 @@ import numpy as np
 
 from parley.config import Config
 from parley.server import messages
-from parley.server.audio import PIPELINE_RATE, make_decoder
+from parley.server.audio import DEMUX_JOIN_S, PIPELINE_RATE, make_decoder
 from parley.server.captions import attribute_words, caption_text, majority_speaker, split_turns
 from parley.server.engine import Engine
 from parley.server.messages import SessionOptions
@@ -56,7 +56,15 @@ class Session:
         self.background = False
         self.config = config
         self.options = options
-        self.decoder = make_decoder(options.encoding, options.sample_rate, options.channels)
+        # a compressed stream's decoded audio waits in its decoder (at most audio.max_lag_s of it) until
+        # taken; limits.max_session_s of it is decoded at most
+        self.decoder = make_decoder(
+            options.encoding,
+            options.sample_rate,
+            options.channels,
+            max_buffered_s=config.audio.max_lag_s,
+            max_s=config.limits.max_session_s,
+        )
         self.segmenter = UtteranceSegmenter(config.vad)
         self.transcriber = UtteranceTranscriber(
             engine, config.asr, options.language, options.task, options.keyterms
@@ -102,14 +110,15 @@ class Session:
 
     @property
     def lag(self) -> float:
-        """Seconds of audio received but not processed yet."""
-        return round((self.received - self.processed) / PIPELINE_RATE, 3)
+        """Seconds of audio received but not processed yet (with what waits in the decoder)."""
+        return round((self.received - self.processed + self.decoder.available) / PIPELINE_RATE, 3)
 
     @property
     def has_pending(self) -> bool:
-        """A whole block (or, after :meth:`end_of_audio`, anything) is waiting for :meth:`step`."""
-        waiting = self.received - self.processed
-        return waiting >= STEP_BLOCK or (self._ended and waiting > 0)
+        """A whole block (or, after :meth:`end_of_audio`, anything, or a demuxer still decoding the
+        stream's end) is waiting for :meth:`step`."""
+        waiting = self.received - self.processed + self.decoder.available
+        return waiting >= STEP_BLOCK or (self._ended and (waiting > 0 or self.decoder.running))
 
     @property
     def ack(self) -> int:
@@ -123,6 +132,12 @@ class Session:
     # -- worker side -----------------------------------------------------------------------------
 
     def _take(self, max_samples: int) -> np.ndarray:
+        short = self.received - self.processed < max_samples  # pull no more than a step needs
+        if short and (self.decoder.available or self.decoder.running):  # a compressed stream's audio
+            wait = self._ended and self.received == self.processed
+            self._enqueue(self.decoder.take(DEMUX_JOIN_S if wait else 0.0))
+            if wait and self.received == self.processed and self.decoder.running:
+                self.decoder.close()  # nothing decoded for DEMUX_JOIN_S at the end: give up
         with self._pending_lock:
             if not self._ended:  # whole blocks only, until the end of the stream
                 waiting = self.received - self.processed

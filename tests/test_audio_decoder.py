@@ -8,6 +8,9 @@ depend on how the stream was cut.
 from __future__ import annotations
 
 import itertools
+import struct
+import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -280,3 +283,128 @@ def test_compressed_input_waiting_is_bounded_in_bytes() -> None:
         pipe.write(b"\0")
     assert len(pipe.read(10)) == 10
     pipe.write(b"\0" * 10)
+
+
+# -- decompression bombs (review of 2026-12-01: H2) ----------------------------------------------------
+
+
+def flac_bomb(frames: int, rate: int = 8000, block: int = 65535) -> bytes:
+    """A FLAC stream of constant (silent) ``block``-sample frames, 15 bytes each: 140 frames are 1874
+    bytes declaring 1147 s at 8 kHz (the review's craft.py)."""
+
+    def crc8(data: bytes) -> int:
+        crc = 0
+        for byte in data:
+            crc ^= byte
+            for _ in range(8):
+                crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        return crc
+
+    def crc16(data: bytes) -> int:
+        crc = 0
+        for byte in data:
+            crc ^= byte << 8
+            for _ in range(8):
+                crc = ((crc << 1) ^ 0x8005) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+        return crc
+
+    def utf8(n: int) -> bytes:
+        if n < 0x80:
+            return bytes([n])
+        return bytes([0xC0 | n >> 6, 0x80 | n & 0x3F])
+
+    info = struct.pack(">HH", 16, block) + bytes(6) + ((rate << 44) | (15 << 36)).to_bytes(8, "big")
+    out = b"fLaC" + bytes([0x80]) + len(info + bytes(16)).to_bytes(3, "big") + info + bytes(16)
+    for index in range(frames):
+        header = bytes([0xFF, 0xF8, 0x70, 0x00]) + utf8(index) + (block - 1).to_bytes(2, "big")
+        frame = header + bytes([crc8(header)]) + b"\x00\x00\x00"  # a constant subframe of 0
+        out += frame + crc16(frame).to_bytes(2, "big")
+    return out
+
+
+def settled(read: Any, timeout: float = 10.0) -> int:
+    """``read()`` once it stopped changing for 0.3 s."""
+    deadline, last = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        value = read()
+        if value == last:
+            return value
+        last = value
+        time.sleep(0.3)
+    raise AssertionError("still changing")
+
+
+def test_a_flac_bomb_waits_bounded_then_is_refused_and_its_thread_ends() -> None:
+    """1874 bytes declaring 1147 s: at most max_buffered_s (+ one frame) of decoded audio waits while
+    nobody takes it; taking it, the stream is refused once it passes MAX_SAMPLES_PER_BYTE."""
+    from parley.server.audio import (
+        EXPANSION_GRACE_S,
+        MAX_SAMPLES_PER_BYTE,
+        AudioDecodeError,
+        CompressedDecoder,
+    )
+
+    data = flac_bomb(140)
+    assert len(data) == 1874
+    decoder = CompressedDecoder("container", max_buffered_s=2.0)
+    decoder.decode(data)
+    one_frame = 65535 * 2  # 65535 samples at 8 kHz, at 16 kHz
+    flushed = len(decoder.flush())  # the end of the stream: at most max_buffered_s comes back
+    assert 2 * PIPELINE_RATE <= flushed <= 2 * PIPELINE_RATE + one_frame
+    waiting = settled(lambda: decoder.available)
+    assert 2 * PIPELINE_RATE <= waiting <= 2 * PIPELINE_RATE + one_frame
+    assert decoder.running  # it waits for room, no more
+    taken = flushed
+    while decoder.running:
+        taken += len(decoder.take(1.0))
+    allowed = len(data) * MAX_SAMPLES_PER_BYTE + EXPANSION_GRACE_S * PIPELINE_RATE
+    assert allowed - one_frame <= taken <= allowed
+    assert decoder.error is not None and "samples per byte" in decoder.error
+    with pytest.raises(AudioDecodeError, match="samples per byte"):
+        decoder.decode(b"more")
+    assert decoder._thread is not None
+    decoder._thread.join(5.0)
+    assert not decoder._thread.is_alive()
+
+
+def test_close_stops_a_demuxer_waiting_for_room() -> None:
+    from parley.server.audio import CompressedDecoder
+
+    decoder = CompressedDecoder("container", max_buffered_s=1.0)
+    decoder.decode(flac_bomb(140))
+    assert decoder._pipe is not None
+    decoder._pipe.end()  # the client sent it all
+    assert settled(lambda: decoder.available) >= PIPELINE_RATE
+    assert decoder._thread is not None and decoder._thread.is_alive()
+    decoder.close()
+    decoder._thread.join(5.0)
+    assert not decoder._thread.is_alive() and not decoder.running and decoder.available == 0
+
+
+def test_decoded_audio_stops_at_max_s() -> None:
+    """3 s of WAV with max_s = 1: exactly 1 s decoded, then ``full`` (the session ends too long)."""
+    import io
+    import wave
+
+    from parley.server.audio import CompressedDecoder
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes((sine(16000, 3.0) * 32767).astype("<i2").tobytes())
+    decoder = CompressedDecoder("container", max_s=1.0)
+    pieces = random_pieces(buffer.getvalue(), np.random.default_rng(9), 1000, 3000)
+    out = np.concatenate([decoder.decode(piece) for piece in pieces] + [decoder.flush()])
+    assert len(out) == PIPELINE_RATE and decoder.full and decoder.error is None
+
+
+def test_a_sample_rate_below_8k_is_refused_before_resampling() -> None:
+    """A FLAC at 1 kHz would resample 16 times larger (at 1 Hz, 16000 times): refused."""
+    from parley.server.audio import AudioDecodeError, CompressedDecoder
+
+    decoder = CompressedDecoder("container")
+    decoder.decode(flac_bomb(4, rate=1000))
+    with pytest.raises(AudioDecodeError, match="sample rate of 1000 Hz is below 8000 Hz"):
+        decoder.flush()

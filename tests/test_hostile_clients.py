@@ -600,3 +600,91 @@ def test_rename_and_new_speakers_in_two_threads_do_not_collide(config, engine):
         sys.setswitchinterval(interval)
     assert failures == []
     assert len(session.roster()["speakers"]) == 3000 and session.speaker_names["S1"] == "Diane"
+
+
+# -- Deepgram's query string (review of 2026-12-01: M3, L1) ----------------------------------------------
+
+
+async def test_too_many_query_parameters_get_a_clear_refusal_not_internal(hostile_server, caplog):
+    """More than 200 parameters on /v1/listen: closed 1008 with a reason, not 1011 and a traceback."""
+    import logging
+
+    caplog.set_level(logging.ERROR, logger="parley")
+    query = "&".join(f"keyterm={i}" for i in range(201))
+    async with connect(f"ws://127.0.0.1:{hostile_server.port}/v1/listen?{query}") as ws:
+        await expect_close(ws)
+    assert (ws.close_code, ws.close_reason) == (1008, "the query string has more than 200 parameters")
+    assert [r for r in caplog.records if r.exc_info] == []
+
+
+async def test_ignored_query_parameter_names_cannot_forge_log_lines(hostile_server, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="parley")
+    forged = "%0A2026-12-01%20INFO%20session%20ended"
+    query = "encoding=linear16&sample_rate=16000&" + "&".join(f"x{i:02}{forged}=1" for i in range(30))
+    async with connect(f"ws://127.0.0.1:{hostile_server.port}/v1/listen?{query}") as ws:
+        await ws.send(json.dumps({"type": "CloseStream"}))
+        await expect_close(ws)
+    assert ws.close_code == 1000
+    lines = [r.getMessage() for r in caplog.records if "deepgram query: ignored" in r.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0], lines
+    assert "'x00\\n2026-12-01 INFO session ende'" in lines[0] and lines[0].endswith(" and 20 more"), lines[0]
+
+
+# -- compressed audio that decodes to far more than it weighs (review of 2026-12-01: H2) ---------------
+
+
+async def test_a_flac_bomb_on_listen_is_bounded_refused_and_its_thread_ends(hostile_server):
+    """1874 bytes of FLAC declaring 1147 s (no encoding: probed): the decoded audio the session holds
+    stays within about twice max_lag_s (1 s here) and a frame, the stream is refused as bad audio (1007)
+    and no demuxer thread outlives the session."""
+    import threading
+
+    from tests.test_audio_decoder import flac_bomb
+
+    def demuxers() -> int:
+        return sum(thread.name == "parley-demux" for thread in threading.enumerate())
+
+    before, held = demuxers(), 0
+    async with connect(f"ws://127.0.0.1:{hostile_server.port}/v1/listen") as ws:
+        await ws.send(flac_bomb(140))
+        await ws.send(json.dumps({"type": "CloseStream"}))
+        live = next(s for s in hostile_server.sessions.values() if s.session.decoder.encoding == "container")
+        while not live.ended:
+            session = live.session
+            held = max(held, session.received - session.processed + session.decoder.available)
+            await asyncio.sleep(0.02)
+        await expect_close(ws, 60)
+    assert ws.close_code == 1007 and "samples per byte" in ws.close_reason, ws.close_reason
+    # one step's audio (1 s) and, twice (what the step pulled, what the demuxer holds again), max_lag_s
+    # and one FLAC frame (65535 samples at 8 kHz); not the 1147 s it declares
+    assert held <= 16000 + 2 * (16000 + 2 * 65535), held
+    assert live.session.received <= 1874 * 1024 + 10 * 16000
+    assert await wait_for(lambda: demuxers() == before, 5.0), demuxers()
+
+
+async def test_decoded_audio_counts_toward_max_session_s(config, engine):
+    """max_session_s = 2: a WAV at 8 kHz (16 kB/s, half the bytes a second the byte count allows)
+    ends after 2 s of decoded audio, as too long."""
+    import io
+    import wave
+
+    local = loopback_config(config, limits={"max_session_s": 2.0})
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(bytes(2 * 8000 * 5))
+    data = buffer.getvalue()
+    async with ParleyServer(local, engine=engine) as server:
+        ws, _ = await started(server.url, encoding="container", sample_rate=48000)
+        for offset in range(0, len(data), 8000):
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send(data[offset : offset + 8000])
+        events = await receive_until(ws, "done")
+        await ws.close()
+    errors = [e for e in events if e["type"] == "error"]
+    assert [e["code"] for e in errors] == ["session_too_long"], errors
+    assert (events[-1]["duration"], events[-1]["reason"]) == (2.0, "too_long"), events[-1]

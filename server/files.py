@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from parley.server.messages import FileOptions
 
 SAMPLE_RATE = 16000
+# the scheduler's name for all file work (one fairness record, however many files: files.max_concurrent
+# bounds them, and every call of theirs is FILE priority, below every live session's)
+FILE_CALLER = "files"
 
 # Clustering hyperparameters: the pyannote/speaker-diarization-3.1 recipe (centroid linkage on
 # unit-normalised embeddings, min_cluster_size 12, no gap filling between turns) with the
@@ -265,7 +268,7 @@ def transcribe(
     model = engine.whisper(english_only=language == "en")
     # each 30 s window is decoded in a slot of the engine's scheduler at the lowest priority
     # (server/scheduler.py): a live session's model calls go first between two windows
-    caller = f"file-{id(audio):x}"
+    caller = FILE_CALLER
     words: list[tuple[str, float, float, float]] = []
     detected = language
     for start, end in asr_windows(audio, window_s):
@@ -402,7 +405,7 @@ def transcribe_audio(
                 audio,
                 num_speakers=num_speakers,
                 scheduler=engine.scheduler,
-                caller=f"file-{id(audio):x}",
+                caller=FILE_CALLER,
                 progress=(lambda fraction: progress("diarization", fraction)) if progress else None,
             )
         finally:

@@ -138,6 +138,9 @@ class LiveSession:
                 self._cancel_timer(output.kind)
             elif isinstance(output, Ended):
                 self._ended(output.reason)
+        # nobody listens while no client is attached (detached, or its client left during the flush):
+        # its model calls rank below every live session's (server/scheduler.py, BACKGROUND)
+        self.session.background = not self.protocol.attached
         if self.connection is not None and (self.protocol.done or not self.protocol.attached):
             self.connection.released.set()  # nothing more goes to this connection
 
@@ -260,8 +263,6 @@ class LiveSession:
 
     async def _flush(self) -> None:
         """End of audio: process everything held, close the open utterance, deliver the last finals."""
-        if not self.protocol.attached:
-            self.session.background = True  # its client left (a clean close): nobody waits for these
         try:  # in the pool: a compressed stream's demuxer may take a moment to decode its tail
             await self._loop.run_in_executor(self.server.executor, self.session.end_of_audio)
         except AudioDecodeError as exc:  # what decoded before it still counts
@@ -294,7 +295,6 @@ class LiveSession:
             self.server.metrics.sessions_active.inc()
         self.detached_since = None
         self.connection = connection
-        self.session.background = False
 
     def detach(self, connection: Connection, limit: bool = True) -> None:
         """``connection``'s socket dropped without a close: the protocol keeps the session for a resume
@@ -307,7 +307,6 @@ class LiveSession:
             return
         self.connection = None
         self.session.detach()
-        self.session.background = True
         self.detached_since = self._loop.time()
         self.server.metrics.sessions_active.dec()
         self.server.metrics.sessions_detached.inc()

@@ -137,17 +137,24 @@ class InferenceScheduler:
             rank = (int(priority), self._last_grant.get(session, 0), next(self._arrivals))
             ticket = _Ticket(rank, session, priority, arrived)
             self._waiting.append(ticket)
+            # the shed deadline is real time (how long a caller may wait); ``self._clock`` orders and
+            # ages tickets (tests replace it)
             deadline = None if shed_after_s is None else time.monotonic() + shed_after_s
-            while not (self._free > 0 and self._next() is ticket):
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    self._waiting.remove(ticket)
-                    self.stats.shed[priority] += 1
-                    self._condition.notify_all()  # the head may have changed
-                    return None
-                # wake at least every max_wait_s / 4 so that aging is applied without a release
-                timeout = self.max_wait_s / 4 if remaining is None else min(remaining, self.max_wait_s / 4)
-                self._condition.wait(timeout)
+            try:
+                while not (self._free > 0 and self._next() is ticket):
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        self._waiting.remove(ticket)
+                        self.stats.shed[priority] += 1
+                        self._condition.notify_all()  # the head may have changed
+                        return None
+                    # wake at least every max_wait_s / 4 so that aging is applied without a release
+                    tick = self.max_wait_s / 4
+                    self._condition.wait(tick if remaining is None else min(remaining, tick))
+            except BaseException:  # interrupted while waiting: no ticket may stay and block the queue
+                self._waiting.remove(ticket)
+                self._condition.notify_all()
+                raise
             self._waiting.remove(ticket)
             self._free -= 1
             self._last_grant[session] = next(self._grants)

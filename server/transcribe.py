@@ -204,6 +204,7 @@ class UtteranceTranscriber:
         prefix = None
         if (
             self.config.partial_prefix
+            and not self.hotwords  # faster-whisper drops hotwords whenever a prefix is given
             and self._agreed_text
             and self.committed_until <= utterance.start / SAMPLE_RATE
         ):

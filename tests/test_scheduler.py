@@ -214,3 +214,32 @@ def test_background_and_file_calls_do_not_age_past_live_ones():
     for thread in threads:
         thread.join(5)
     assert order == ["new-partial", "old-detached", "old-file"]
+
+
+def test_a_caller_interrupted_while_waiting_leaves_no_ticket_behind():
+    """An exception in the wait (a KeyboardInterrupt in a CLI thread) must not leave a ticket that
+    ranks first forever and blocks every later call."""
+    scheduler = InferenceScheduler(1, max_wait_s=60)
+    release = threading.Event()
+
+    def holder() -> None:
+        with scheduler.slot("holder", Priority.FINAL):
+            release.wait()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    _wait_until(lambda: scheduler.busy == 1)
+    original = scheduler._condition.wait
+
+    def interrupted(timeout=None):
+        raise KeyboardInterrupt
+
+    scheduler._condition.wait = interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt), scheduler.slot("first", Priority.FINAL):
+        pass
+    scheduler._condition.wait = original  # type: ignore[method-assign]
+    assert scheduler.waiting == 0
+    release.set()
+    thread.join(5)
+    with scheduler.slot("next", Priority.PARTIAL, shed_after_s=1.0) as granted:
+        assert granted is True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -30,8 +31,13 @@ def _wait_until(condition, timeout: float = 5.0) -> None:
         time.sleep(0.002)
 
 
-def _serve_in_order(scheduler: InferenceScheduler, callers: list[tuple[str, Priority]]) -> list[str]:
-    """Hold the only slot, queue ``callers`` one after the other, release; the order they ran in."""
+def _serve_in_order(
+    scheduler: InferenceScheduler,
+    callers: list[tuple[str, Priority]],
+    before_last: Callable[[], None] | None = None,
+) -> list[str]:
+    """Hold the only slot, queue ``callers`` one after the other (``before_last`` runs before the last
+    one queues: a test moves its clock there), release; the order they ran in."""
     order: list[str] = []
     release = threading.Event()
     held = threading.Event()
@@ -49,6 +55,8 @@ def _serve_in_order(scheduler: InferenceScheduler, callers: list[tuple[str, Prio
     threads[0].start()
     held.wait()
     for index, (name, priority) in enumerate(callers):
+        if before_last is not None and index == len(callers) - 1:
+            before_last()
         thread = threading.Thread(target=caller, args=(name, priority))
         thread.start()
         threads.append(thread)
@@ -90,30 +98,13 @@ def test_round_robin_between_sessions_of_one_priority():
 def test_a_call_that_waited_max_wait_goes_before_newer_higher_priorities():
     clock = FakeClock()
     scheduler = InferenceScheduler(1, max_wait_s=2.0, clock=clock)
-    order: list[str] = []
-    release = threading.Event()
 
-    def holder() -> None:
-        with scheduler.slot("holder", Priority.FINAL):
-            release.wait()
+    def later() -> None:
+        clock.now = 2.5  # the speaker window has waited past max_wait_s
 
-    def caller(name: str, priority: Priority) -> None:
-        with scheduler.slot(name, priority):
-            order.append(name)
-
-    threads = [threading.Thread(target=holder)]
-    threads[0].start()
-    _wait_until(lambda: scheduler.busy == 1)
-    threads.append(threading.Thread(target=caller, args=("old-speakers", Priority.SPEAKERS)))
-    threads[-1].start()
-    _wait_until(lambda: scheduler.waiting == 1)
-    clock.now = 2.5  # the speaker window has waited past max_wait_s
-    threads.append(threading.Thread(target=caller, args=("new-final", Priority.FINAL)))
-    threads[-1].start()
-    _wait_until(lambda: scheduler.waiting == 2)
-    release.set()
-    for thread in threads:
-        thread.join(5)
+    order = _serve_in_order(
+        scheduler, [("old-speakers", Priority.SPEAKERS), ("new-final", Priority.FINAL)], before_last=later
+    )
     assert order == ["old-speakers", "new-final"]
 
 
@@ -186,33 +177,16 @@ def test_background_and_file_calls_do_not_age_past_live_ones():
     that drops and reconnects cannot buy its way ahead); between themselves they keep priority."""
     clock = FakeClock()
     scheduler = InferenceScheduler(1, max_wait_s=2.0, clock=clock)
-    order: list[str] = []
-    release = threading.Event()
 
-    def holder() -> None:
-        with scheduler.slot("holder", Priority.FINAL):
-            release.wait()
+    def later() -> None:
+        clock.now = 60.0  # both waited far past max_wait_s
 
-    def caller(name: str, priority: Priority) -> None:
-        with scheduler.slot(name, priority):
-            order.append(name)
-
-    threads = [threading.Thread(target=holder)]
-    threads[0].start()
-    _wait_until(lambda: scheduler.busy == 1)
-    for index, (name, priority) in enumerate(
-        [("old-file", Priority.FILE), ("old-detached", Priority.BACKGROUND)]
-    ):
-        threads.append(threading.Thread(target=caller, args=(name, priority)))
-        threads[-1].start()
-        _wait_until(lambda n=index + 1: scheduler.waiting == n)
-    clock.now = 60.0  # both waited far past max_wait_s
-    threads.append(threading.Thread(target=caller, args=("new-partial", Priority.PARTIAL)))
-    threads[-1].start()
-    _wait_until(lambda: scheduler.waiting == 3)
-    release.set()
-    for thread in threads:
-        thread.join(5)
+    callers = [
+        ("old-file", Priority.FILE),
+        ("old-detached", Priority.BACKGROUND),
+        ("new-partial", Priority.PARTIAL),
+    ]
+    order = _serve_in_order(scheduler, callers, before_last=later)
     assert order == ["new-partial", "old-detached", "old-file"]
 
 

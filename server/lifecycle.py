@@ -303,6 +303,22 @@ Output = (
 PUBLISHED = ("final", "speaker_update", "speakers", "partial")
 
 
+class TokenBucket:
+    """``rate`` tokens per second up to ``burst``: :meth:`take` spends ``amount`` if it is there."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, now
+
+    def take(self, amount: float, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < amount:
+            return False
+        self.tokens -= amount
+        return True
+
+
 @dataclass
 class SessionProtocol:
     """One session's rules. ``receive(input, now)`` returns what to do; ``now`` in seconds."""
@@ -319,8 +335,8 @@ class SessionProtocol:
     finals: int = 0
     _partial_bytes: int = 0
     _end: EndReason | None = None
-    _renames: float = field(default=0.0)
-    _renamed_at: float = 0.0
+    _renames: TokenBucket = field(init=False)  # rename messages (limits.renames_per_s)
+    _text: TokenBucket = field(init=False)  # text bytes (limits.text_bytes_per_s)
     _acked: int = 0  # ``ack`` of the last message that carried one
     _lag: float = 0.0  # of the events being stamped
     _bad_audio: str | None = None  # the stream's end did not decode (found by the final flush)
@@ -330,10 +346,9 @@ class SessionProtocol:
     replay_log: deque[Wire] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
-        self._renames = float(self.config.limits.rename_burst)
-        self._renamed_at = self.now
-        self._text_budget = float(self.config.limits.text_burst_bytes)  # token bucket, in bytes
-        self._text_at = self.now
+        limits = self.config.limits
+        self._renames = TokenBucket(limits.renames_per_s, float(limits.rename_burst), self.now)
+        self._text = TokenBucket(float(limits.text_bytes_per_s), float(limits.text_burst_bytes), self.now)
         self.replay_log = deque(maxlen=max(1, self.config.resume.replay_finals))
 
     @property
@@ -596,11 +611,7 @@ class SessionProtocol:
         bounded by a token bucket (``limits.text_bytes_per_s``, burst ``limits.text_burst_bytes``); a
         client beyond it is closed (a flood of largest-allowed frames slowed every other session)."""
         limits = self.config.limits
-        refill = (self.now - self._text_at) * limits.text_bytes_per_s
-        self._text_budget = min(float(limits.text_burst_bytes), self._text_budget + refill)
-        self._text_at = self.now
-        self._text_budget -= size
-        if self._text_budget < 0:
+        if not self._text.take(size, self.now):
             raise ProtocolError(
                 "rate_limited",
                 f"text messages faster than {limits.text_bytes_per_s} bytes per second "
@@ -610,14 +621,7 @@ class SessionProtocol:
             )
 
     def _allow_rename(self) -> bool:
-        limits = self.config.limits
-        refill = (self.now - self._renamed_at) * limits.renames_per_s
-        self._renames = min(float(limits.rename_burst), self._renames + refill)
-        self._renamed_at = self.now
-        if self._renames < 1.0:
-            return False
-        self._renames -= 1.0
-        return True
+        return self._renames.take(1.0, self.now)
 
     def _stamp(self, message: Wire) -> Wire:
         if self.options is None:
